@@ -1,0 +1,31 @@
+import { BaseError } from "../errors/BaseError.js";
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  model: {
+    summary: "list | schema <id> | run <id>  — run derivation models on JSON (stdin → stdout)",
+    load: async () => (await import("./modelCommand.js")).modelCommand,
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : commands[name];
+  if (command === undefined) {
+    const usage = Object.entries(commands)
+      .map(([n, c]) => `  caldera ${n.padEnd(8)} ${c.summary}`)
+      .join("\n");
+    process.stderr.write(`usage:\n${usage}\n`);
+    return name === undefined || name === "help" || name === "--help" ? 0 : 2;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (error) {
+    if (error instanceof BaseError) {
+      process.stderr.write(`caldera ${name}: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { createConfig } from "ponder";
+import { coreCertificateRegistryAbi, eraTokenAbi } from "../contracts/generated/abis.js";
+
+/**
+ * Addresses and start blocks come from the deployment manifest that `caldera up` writes after deploying; nothing
+ * here is hard-coded. The orchestrator passes the manifest path, the RPC URL and the database URL in the env.
+ */
+type DeploymentManifest = {
+  chainId: number;
+  contracts: Record<"EraToken" | "CoreCertificateRegistry", { address: `0x${string}`; startBlock: number }>;
+};
+
+const manifestPath = process.env.CALDERA_DEPLOYMENT_PATH;
+if (!manifestPath) throw new Error("CALDERA_DEPLOYMENT_PATH is not set: start the indexer through `caldera up`");
+const deployment = JSON.parse(readFileSync(manifestPath, "utf8")) as DeploymentManifest;
+const rpc = process.env.CALDERA_RPC_URL;
+if (!rpc) throw new Error("CALDERA_RPC_URL is not set: start the indexer through `caldera up`");
+const isDevChain = deployment.chainId === 31337;
+
+export default createConfig({
+  database: { kind: "postgres", connectionString: process.env.DATABASE_URL },
+  chains: {
+    caldera: {
+      id: deployment.chainId,
+      rpc,
+      // A local chain mines on demand: poll fast so a certificate is queryable within a few hundred ms.
+      pollingInterval: isDevChain ? 50 : 1_000,
+      // A dev chain's history can be thrown away and rebuilt under the same id; never trust a cache of it.
+      disableCache: isDevChain,
+    },
+  },
+  contracts: {
+    EraToken: {
+      chain: "caldera",
+      abi: eraTokenAbi,
+      address: deployment.contracts.EraToken.address,
+      startBlock: deployment.contracts.EraToken.startBlock,
+    },
+    CoreCertificateRegistry: {
+      chain: "caldera",
+      abi: coreCertificateRegistryAbi,
+      address: deployment.contracts.CoreCertificateRegistry.address,
+      startBlock: deployment.contracts.CoreCertificateRegistry.startBlock,
+    },
+  },
+});

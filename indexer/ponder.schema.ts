@@ -1,0 +1,82 @@
+import { index, onchainTable, primaryKey } from "ponder";
+
+/**
+ * Tables for frontends (through the subgraph) and analysts (straight SQL on the views schema). Amounts are wei
+ * (numeric(78)); times are unix seconds of the block that emitted the event.
+ */
+
+export const provider = onchainTable("provider", (t) => ({
+  address: t.hex().primaryKey(),
+  name: t.text().notNull(),
+  registeredAt: t.bigint().notNull(),
+  registeredBlock: t.bigint().notNull(),
+  certificateCount: t.integer().notNull(),
+}));
+
+export const providerOperator = onchainTable(
+  "provider_operator",
+  (t) => ({
+    provider: t.hex().notNull(),
+    operator: t.hex().notNull(),
+    approved: t.boolean().notNull(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.provider, table.operator] }) }),
+);
+
+export const certificate = onchainTable(
+  "certificate",
+  (t) => ({
+    id: t.bigint().primaryKey(),
+    provider: t.hex().notNull(),
+    domain: t.integer().notNull(),
+    datasetCommitment: t.hex().notNull(),
+    minIntegrityBps: t.integer().notNull(),
+    minTimelinessBps: t.integer().notNull(),
+    minContinuityBps: t.integer().notNull(),
+    maxGapSlots: t.integer().notNull(),
+    windowStart: t.bigint().notNull(),
+    slotSeconds: t.integer().notNull(),
+    deadlineSeconds: t.bigint().notNull(),
+    proofHash: t.hex().notNull(),
+    certifiedAt: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    providerIdx: index().on(table.provider, table.id),
+    domainIdx: index().on(table.domain, table.id),
+    certifiedAtIdx: index().on(table.certifiedAt),
+  }),
+);
+
+export const tokenTransfer = onchainTable(
+  "token_transfer",
+  (t) => ({
+    id: t.text().primaryKey(),
+    from: t.hex().notNull(),
+    to: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    transactionHash: t.hex().notNull(),
+  }),
+  (table) => ({ fromIdx: index().on(table.from), toIdx: index().on(table.to) }),
+);
+
+export const tokenAccount = onchainTable("token_account", (t) => ({
+  address: t.hex().primaryKey(),
+  balance: t.bigint().notNull(),
+  delegate: t.hex(),
+  votes: t.bigint().notNull(),
+}));
+
+export const tokenAllowance = onchainTable(
+  "token_allowance",
+  (t) => ({
+    owner: t.hex().notNull(),
+    spender: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.owner, table.spender] }) }),
+);

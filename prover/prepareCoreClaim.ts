@@ -1,0 +1,81 @@
+import type { Hex } from "viem";
+import { CORE_SLOTS, type CoreDataset, type CoreDomain, type CoreTerms } from "./coreDataset.js";
+import { commitCoreDataset } from "./commitCoreDataset.js";
+import { encodeCoreReadings } from "./encodeCoreReadings.js";
+import { InvalidDatasetError, ThresholdNotMetError } from "./errors.js";
+import { type CoreQuality, measureCoreQuality } from "./measureCoreQuality.js";
+import { parseCoreDataset } from "./parseCoreDataset.js";
+
+export type CoreThresholds = {
+  minIntegrityBps: number;
+  minTimelinessBps: number;
+  minContinuityBps: number;
+  maxGapSlots: number;
+};
+
+export type PrepareCoreClaimParameters = {
+  dataset: CoreDataset;
+  domain: CoreDomain;
+  /** Thresholds to claim; each one left out defaults to what the dataset achieves. */
+  thresholds?: Partial<CoreThresholds>;
+};
+
+export type CoreClaim = CoreTerms & { datasetCommitment: Hex };
+
+export type PrepareCoreClaimReturnType = {
+  claim: CoreClaim;
+  quality: CoreQuality;
+  /** The circuit's private input. */
+  readings: bigint[];
+};
+
+/**
+ * Everything a core certificate needs short of the proof: validates the dataset, measures its quality, settles the
+ * thresholds and commits to the readings. Fails before any proving when no valid proof could exist.
+ */
+export function prepareCoreClaim({ dataset, domain, thresholds = {} }: PrepareCoreClaimParameters): PrepareCoreClaimReturnType {
+  const { slots } = parseCoreDataset(dataset);
+  const quality = measureCoreQuality(slots, dataset.deadlineSeconds);
+  const settled: CoreThresholds = {
+    minIntegrityBps: thresholds.minIntegrityBps ?? quality.integrityBps,
+    minTimelinessBps: thresholds.minTimelinessBps ?? quality.timelinessBps,
+    minContinuityBps: thresholds.minContinuityBps ?? quality.continuityBps,
+    maxGapSlots: thresholds.maxGapSlots ?? quality.longestGapSlots,
+  };
+  for (const key of ["minIntegrityBps", "minTimelinessBps", "minContinuityBps"] as const)
+    requireBound(`thresholds.${key}`, settled[key], 10_000);
+  requireBound("thresholds.maxGapSlots", settled.maxGapSlots, CORE_SLOTS);
+
+  if (quality.integrityBps < settled.minIntegrityBps)
+    throw new ThresholdNotMetError("integrityBps", quality.integrityBps, settled.minIntegrityBps);
+  if (quality.timelinessBps < settled.minTimelinessBps)
+    throw new ThresholdNotMetError("timelinessBps", quality.timelinessBps, settled.minTimelinessBps);
+  if (quality.continuityBps < settled.minContinuityBps)
+    throw new ThresholdNotMetError("continuityBps", quality.continuityBps, settled.minContinuityBps);
+  if (quality.longestGapSlots > settled.maxGapSlots)
+    throw new ThresholdNotMetError("longestGapSlots", quality.longestGapSlots, settled.maxGapSlots);
+
+  const readings = encodeCoreReadings(slots);
+  const datasetCommitment = commitCoreDataset({
+    readings,
+    windowStart: dataset.windowStart,
+    slotSeconds: dataset.slotSeconds,
+  });
+  return {
+    claim: {
+      domain,
+      ...settled,
+      deadlineSeconds: dataset.deadlineSeconds,
+      slotSeconds: dataset.slotSeconds,
+      windowStart: dataset.windowStart,
+      datasetCommitment,
+    },
+    quality,
+    readings,
+  };
+}
+
+function requireBound(field: string, value: number, max: number) {
+  if (!Number.isInteger(value) || value < 0 || value > max)
+    throw new InvalidDatasetError(field, `is ${value}; it must be an integer in [0, ${max}]`);
+}
