@@ -3,6 +3,14 @@ import { BaseError } from "../errors/BaseError.js";
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  up: {
+    summary: "start postgres, chain, contracts, indexer, subgraph and gateway; Ctrl-C stops all",
+    load: async () => (await import("./upCommand.js")).upCommand,
+  },
+  test: {
+    summary: "forge contract tests + vitest; ends with `N passed, N failed` (args go to vitest)",
+    load: async () => (await import("./testCommand.js")).testCommand,
+  },
   model: {
     summary: "list | schema <id> | run <id>  — run derivation models on JSON (stdin → stdout)",
     load: async () => (await import("./modelCommand.js")).modelCommand,

@@ -1,0 +1,29 @@
+import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import type { PartnerSubgraph } from "../config/loadCalderaConfig.js";
+import { type ServedApollo, serveApollo } from "../stack/serveApollo.js";
+
+export type StartGatewayParameters = {
+  /** Caldera's own subgraph first, then every partner from caldera.config.json. */
+  subgraphs: PartnerSubgraph[];
+  port: number;
+  /** How often to re-introspect subgraphs so a partner's schema change is picked up without a restart. */
+  pollIntervalMs?: number;
+};
+
+/**
+ * The federation gateway, kept behind this one function so the implementation (Apollo Gateway today; Hive's
+ * Rust planner is the faster candidate) can change without touching anything else.
+ */
+export async function startGateway({ subgraphs, port, pollIntervalMs = 10_000 }: StartGatewayParameters): Promise<ServedApollo> {
+  let composed = false;
+  const gateway = new ApolloGateway({
+    supergraphSdl: new IntrospectAndCompose({ subgraphs, pollIntervalInMs: pollIntervalMs }),
+    buildService: ({ url }) => new RemoteGraphQLDataSource({ url }),
+  });
+  gateway.onSchemaLoadOrUpdate(() => {
+    composed = true;
+  });
+  const server = new ApolloServer({ gateway, includeStacktraceInErrorResponses: false });
+  return serveApollo({ server, port, context: async () => ({}), ready: async () => composed });
+}

@@ -1,0 +1,37 @@
+import { GraphQLError } from "graphql";
+import type { CertificatePage } from "./rows.js";
+
+export const MAX_PAGE_SIZE = 100;
+
+/** Opaque Relay cursors over certificate ids. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(`certificate:${id}`).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | null | undefined): string | undefined {
+  if (cursor === null || cursor === undefined) return undefined;
+  const match = /^certificate:(\d{1,78})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!match) throw new GraphQLError(`after: ${JSON.stringify(cursor)} is not a cursor this API issued`, { extensions: { code: "BAD_USER_INPUT" } });
+  return match[1];
+}
+
+export function checkPageSize(first: number | null | undefined): number {
+  const size = first ?? 20;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
+    throw new GraphQLError(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, { extensions: { code: "BAD_USER_INPUT" } });
+  return size;
+}
+
+export function toConnection(page: CertificatePage, hasPreviousPage: boolean) {
+  const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.id), node }));
+  return {
+    edges,
+    totalCount: page.totalCount,
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { GraphQLError } from "graphql";
+import { coreCertificateRegistryAbi } from "../contracts/generated/abis.js";
+import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
+import type { SubgraphContext } from "./SubgraphContext.js";
+
+/** A provider reference: partners may extend any address, registered or not. */
+type ProviderRef = { address: `0x${string}` };
+
+const lower = (address: string) => address.toLowerCase() as `0x${string}`;
+
+export const providerResolvers = {
+  Query: {
+    provider: (_: unknown, { address }: ProviderRef) => ({ address }),
+  },
+  Mutation: {
+    registerProvider: async (_: unknown, { name }: { name: string }, { hub }: SubgraphContext) => {
+      if (name.trim().length === 0 || name.length > 200)
+        throw new GraphQLError("name must be 1 to 200 characters", { extensions: { code: "BAD_USER_INPUT" } });
+      const registry = { address: hub.deployment.contracts.CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
+      const { request } = await hub.publicClient.simulateContract({
+        ...registry,
+        functionName: "registerProvider",
+        args: [name],
+        account: hub.walletClient.account,
+      });
+      const hash = await hub.walletClient.writeContract(request);
+      const receipt = await hub.publicClient.waitForTransactionReceipt({ hash });
+      await hub.waitForIndexedBlock(receipt.blockNumber);
+      return { address: hub.walletClient.account.address };
+    },
+  },
+  Provider: {
+    __resolveReference: ({ address }: ProviderRef) => ({ address }),
+    name: async ({ address }: ProviderRef, _: unknown, { loaders }: SubgraphContext) =>
+      (await loaders.providerByAddress.load(lower(address)))?.name ?? null,
+    registeredAt: async ({ address }: ProviderRef, _: unknown, { loaders }: SubgraphContext) =>
+      (await loaders.providerByAddress.load(lower(address)))?.registeredAt ?? null,
+    certificateCount: async ({ address }: ProviderRef, _: unknown, { loaders }: SubgraphContext) =>
+      (await loaders.providerByAddress.load(lower(address)))?.certificateCount ?? 0,
+    eraBalance: ({ address }: ProviderRef, _: unknown, { loaders }: SubgraphContext) =>
+      loaders.eraBalanceByAddress.load(lower(address)),
+    certificates: async (
+      { address }: ProviderRef,
+      { first, after }: { first?: number | null; after?: string | null },
+      { loaders }: SubgraphContext,
+    ) => {
+      const afterId = decodeCursor(after);
+      const page = await loaders.certificatePage.load({ provider: lower(address), first: checkPageSize(first), afterId });
+      return toConnection(page, afterId !== undefined);
+    },
+  },
+};

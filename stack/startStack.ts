@@ -1,0 +1,148 @@
+import { join } from "node:path";
+import postgres from "postgres";
+import { createPublicClient, createWalletClient, defineChain, http } from "viem";
+import type { CalderaConfig } from "../config/loadCalderaConfig.js";
+import { startGateway } from "../gateway/startGateway.js";
+import type { HubServices } from "../resolvers/SubgraphContext.js";
+import { startSubgraph } from "../resolvers/startSubgraph.js";
+import type { DeploymentManifest } from "./deployment.js";
+import { getFreePort } from "./getFreePort.js";
+import { startAnvil } from "./startAnvil.js";
+import { type IndexerHandle, startIndexer } from "./startIndexer.js";
+import { startPostgres } from "./startPostgres.js";
+import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
+
+export type StartStackParameters = {
+  config: CalderaConfig;
+  /** Postgres data, chain state, deployment manifest and logs live here (kept between runs). */
+  dataDir: string;
+  env?: { DATABASE_URL?: string | undefined; CALDERA_RPC_URL?: string | undefined; CALDERA_PRIVATE_KEY?: string | undefined };
+  /** Ports of 0 are replaced by free ones (tests run stacks side by side). */
+  log?: (line: string) => void;
+};
+
+export type Stack = {
+  gatewayUrl: string;
+  subgraphUrl: string;
+  postgresUrl: string;
+  rpcUrl: string;
+  indexer: IndexerHandle;
+  deployment: DeploymentManifest;
+  hub: HubServices;
+  /** Child process ids (anvil, ponder) for resource accounting. */
+  pids: number[];
+  stop: () => Promise<void>;
+};
+
+/**
+ * Brings up the whole hub in dependency order: Postgres → chain → contracts → indexer → subgraph → gateway.
+ * On failure everything already started is stopped again, so nothing is left running.
+ */
+export async function startStack({ config, dataDir, env = process.env, log = console.log }: StartStackParameters): Promise<Stack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((error) => log(`shutdown: ${String(error)}`));
+    stops.length = 0;
+  };
+  const port = async (p: number) => (p === 0 ? getFreePort() : p);
+  try {
+    log("1/6 postgres");
+    const pg = await startPostgres({
+      databaseUrl: env.DATABASE_URL,
+      dataDir: join(dataDir, "postgres"),
+      port: await port(config.ports.postgres),
+      log,
+    });
+    stops.push(pg.stop);
+    log(`    ${pg.embedded ? "embedded" : "external"} at ${redact(pg.url)}`);
+
+    log("2/6 chain");
+    const anvil = await startAnvil({
+      rpcUrl: env.CALDERA_RPC_URL,
+      port: await port(config.ports.anvil),
+      stateFile: join(dataDir, "anvil-state.json"),
+      log,
+    });
+    stops.push(anvil.stop);
+    const probe = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const chainId = await probe.getChainId();
+    log(`    ${anvil.started ? "anvil" : "external"} at ${anvil.rpcUrl} (chain ${chainId})`);
+    const account = resolveSigner({ privateKey: env.CALDERA_PRIVATE_KEY, chainId });
+    const chain = defineChain({
+      id: chainId,
+      name: chainId === DEV_CHAIN_ID ? "Caldera dev chain" : `chain ${chainId}`,
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [anvil.rpcUrl] } },
+    });
+    const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+    const walletClient = createWalletClient({ chain, account, transport: http(anvil.rpcUrl) });
+
+    log("3/6 contracts");
+    const { buildContracts } = await import("../scripts/buildContracts.js");
+    await buildContracts();
+    const { deployContracts } = await import("./deployContracts.js");
+    const manifestPath = join(dataDir, "deployment.json");
+    const { manifest } = await deployContracts({ publicClient, walletClient, manifestPath, log: (l) => log(`    ${l}`) });
+    if (chainId === DEV_CHAIN_ID) {
+      const { registerDevProvider } = await import("./registerDevProvider.js");
+      await registerDevProvider({ publicClient, walletClient, deployment: manifest, log: (l) => log(`    ${l}`) });
+    }
+
+    log("4/6 indexer (ponder)");
+    const indexer = await startIndexer({
+      databaseUrl: pg.url,
+      rpcUrl: anvil.rpcUrl,
+      manifestPath,
+      viewsSchema: config.viewsSchema,
+      port: await port(config.ports.indexer),
+      logFile: join(dataDir, "logs", "ponder.log"),
+    });
+    stops.push(indexer.stop);
+    const head = await publicClient.getBlockNumber();
+    await indexer.waitForBlock(head, 120_000);
+    log(`    ${indexer.url} (schema ${indexer.schema}, views ${config.viewsSchema}, at block ${head})`);
+
+    log("5/6 subgraph");
+    const sql = postgres(pg.url, { transform: postgres.camel, max: 10, onnotice: () => {} });
+    stops.push(() => sql.end({ timeout: 5 }));
+    const hub: HubServices = {
+      deployment: manifest,
+      publicClient: publicClient as HubServices["publicClient"],
+      walletClient,
+      waitForIndexedBlock: (blockNumber) => indexer.waitForBlock(blockNumber),
+    };
+    const subgraph = await startSubgraph({ sql, viewsSchema: config.viewsSchema, hub, port: await port(config.ports.subgraph) });
+    stops.push(subgraph.stop);
+    log(`    ${subgraph.url}`);
+
+    log("6/6 gateway");
+    const gateway = await startGateway({
+      subgraphs: [{ name: "caldera", url: subgraph.url }, ...config.partners],
+      port: await port(config.ports.gateway),
+    });
+    stops.push(gateway.stop);
+    log(`    ${gateway.url}`);
+    if (anvil.started) {
+      const { releaseProver } = await import("../prover/releaseProver.js");
+      stops.unshift(releaseProver);
+    }
+    return {
+      gatewayUrl: gateway.url,
+      subgraphUrl: subgraph.url,
+      postgresUrl: pg.url,
+      rpcUrl: anvil.rpcUrl,
+      indexer,
+      deployment: manifest,
+      hub,
+      pids: [anvil.pid, indexer.pid].filter((pid): pid is number => pid !== undefined),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/]+):[^@]+@/, "//$1:***@");
+}
