@@ -11,6 +11,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "forge contract tests + vitest; ends with `N passed, N failed` (args go to vitest)",
     load: async () => (await import("./testCommand.js")).testCommand,
   },
+  bench: {
+    summary: "measure every speed and memory target in one run and print the table (args filter suites)",
+    load: async () => (await import("../bench/main.js")).runBench,
+  },
   model: {
     summary: "list | schema <id> | run <id>  — run derivation models on JSON (stdin → stdout)",
     load: async () => (await import("./modelCommand.js")).modelCommand,

@@ -29,7 +29,7 @@ export function createLoaders(sql: Sql, schema: string) {
 
   const providerByAddress = new DataLoader<string, ProviderRow | undefined>(async (addresses) => {
     const rows = await sql<ProviderRow[]>`select * from ${table("provider")} where address = any(${addresses as string[]})`;
-    const byAddress = new Map(rows.map((row) => [row.address, row]));
+    const byAddress = new Map<string, ProviderRow>(rows.map((row) => [row.address, row]));
     return addresses.map((address) => byAddress.get(address));
   });
 

@@ -16,6 +16,8 @@ export type StartIndexerParameters = {
   viewsSchema: string;
   port: number;
   logFile: string;
+  /** Another ponder project (the bench's bare baseline); defaults to `indexer/`. */
+  indexerDir?: string;
 };
 
 export type IndexerHandle = {
@@ -34,8 +36,8 @@ export type IndexerHandle = {
  * contracts' ABIs and the deployment. The views schema stays stable for the subgraph and analysts.
  */
 export async function startIndexer(parameters: StartIndexerParameters): Promise<IndexerHandle> {
-  const { databaseUrl, rpcUrl, manifestPath, viewsSchema, port, logFile } = parameters;
-  const schema = `${viewsSchema}_${buildHash(manifestPath).slice(0, 12)}`;
+  const { databaseUrl, rpcUrl, manifestPath, viewsSchema, port, logFile, indexerDir = INDEXER_DIR } = parameters;
+  const schema = `${viewsSchema}_${buildHash(indexerDir, manifestPath).slice(0, 12)}`;
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(
@@ -43,7 +45,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     [
       join(ROOT, "node_modules/ponder/dist/esm/bin/ponder.js"),
       "--root",
-      INDEXER_DIR,
+      indexerDir,
       "--log-format",
       "json",
       "start",
@@ -57,7 +59,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
       "127.0.0.1",
     ],
     {
-      cwd: INDEXER_DIR,
+      cwd: indexerDir,
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
@@ -108,10 +110,10 @@ export async function indexedBlock(indexerUrl: string): Promise<bigint> {
   return numbers.length === 0 ? -1n : numbers.reduce((a, b) => (a < b ? a : b));
 }
 
-function buildHash(manifestPath: string): string {
+function buildHash(indexerDir: string, manifestPath: string): string {
   const hash = createHash("sha256");
   const files = [
-    ...listFiles(INDEXER_DIR).filter((f) => /\.(ts|json)$/.test(f) && !f.includes("/.ponder/") && !f.includes("/generated/")),
+    ...listFiles(indexerDir).filter((f) => /\.(ts|json)$/.test(f) && !f.includes("/.ponder/") && !f.includes("/generated/")),
     join(ROOT, "contracts/generated/abis.ts"),
     manifestPath,
   ];

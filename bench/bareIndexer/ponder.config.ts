@@ -1,0 +1,2 @@
+// Same chain, contracts and deployment as the real indexer: only the handlers differ.
+export { default } from "../../indexer/ponder.config.ts";

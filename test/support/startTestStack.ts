@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CalderaConfig, PartnerSubgraph } from "../../config/loadCalderaConfig.js";
+import { type Stack, startStack } from "../../stack/startStack.js";
+
+export type TestStack = Stack & { dataDir: string; lines: string[]; teardown: () => Promise<void> };
+
+/**
+ * The real stack (embedded Postgres, anvil, ponder, subgraph, gateway) on free ports in a throwaway folder,
+ * ignoring the caller's DATABASE_URL / CALDERA_RPC_URL so tests never touch a developer's services.
+ */
+export async function startTestStack(partners: PartnerSubgraph[] = []): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), "caldera-test-"));
+  const config: CalderaConfig = {
+    ports: { gateway: 0, subgraph: 0, indexer: 0, postgres: 0, anvil: 0 },
+    viewsSchema: "caldera",
+    partners,
+  };
+  const lines: string[] = [];
+  const stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line) });
+  return {
+    ...stack,
+    dataDir,
+    lines,
+    teardown: async () => {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type GraphQLResponse<T> = { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
