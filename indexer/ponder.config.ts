@@ -25,7 +25,7 @@ export default createConfig({
       id: deployment.chainId,
       rpc,
       // A local chain mines on demand: poll fast so a certificate is queryable within a few hundred ms.
-      pollingInterval: isDevChain ? 50 : 1_000,
+      pollingInterval: isDevChain ? 100 : 1_000,
       // A dev chain's history can be thrown away and rebuilt under the same id; never trust a cache of it.
       disableCache: isDevChain,
     },

@@ -88,7 +88,7 @@ export async function certifyCore(input: CertifyCoreInput, { hub, loaders }: Sub
   const { request } = await publicClient.simulateContract({
     ...registry,
     functionName: "certify",
-    args: [{ provider: input.provider, ...prepared.claim }, proof.a, proof.b, proof.c],
+    args: [{ provider: input.provider, ...prepared.claim, windowStart: BigInt(prepared.claim.windowStart) }, proof.a, proof.b, proof.c],
     account: walletClient.account,
     gas: CERTIFY_GAS,
   });

@@ -1,5 +1,6 @@
 import { ApolloServer } from "@apollo/server";
 import { unwrapResolverError } from "@apollo/server/errors";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError } from "graphql";
 import type { Sql } from "postgres";
 import { type ServedApollo, serveApollo } from "../stack/serveApollo.js";
@@ -21,6 +22,8 @@ export async function startSubgraph({ sql, viewsSchema, hub, port }: StartSubgra
   const server = new ApolloServer<SubgraphContext>({
     schema: createSubgraphSchema(),
     includeStacktraceInErrorResponses: false,
+    // Inline traces are for Apollo's hosted usage reporting, which the hub does not use.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => {
       const original = unwrapResolverError(error);
       if (original instanceof GraphQLError || !(original instanceof Error)) return formatted;

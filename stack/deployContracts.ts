@@ -43,18 +43,11 @@ export async function deployContracts({
   log,
 }: DeployContractsParameters): Promise<DeployContractsReturnType> {
   const chainId = await publicClient.getChainId();
-  const genesis = await publicClient.getBlock({ blockNumber: 0n });
   const bytecodeHash = keccak256(concat([coreQualityVerifierBytecode, eraTokenBytecode, coreCertificateRegistryBytecode]));
   const previous = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, "utf8")) as DeploymentManifest)
     : undefined;
-  if (
-    previous !== undefined &&
-    previous.chainId === chainId &&
-    previous.genesisHash === genesis.hash &&
-    previous.bytecodeHash === bytecodeHash &&
-    (await publicClient.getCode({ address: previous.contracts.CoreCertificateRegistry.address })) !== undefined
-  ) {
+  if (previous !== undefined && previous.chainId === chainId && previous.bytecodeHash === bytecodeHash && (await isDeployedOn(publicClient, previous))) {
     log(`contracts unchanged on chain ${chainId}: reusing ${manifestPath}`);
     return { manifest: previous, deployed: false };
   }
@@ -74,7 +67,6 @@ export async function deployContracts({
   ]);
   const manifest: DeploymentManifest = {
     chainId,
-    genesisHash: genesis.hash,
     deployer,
     bytecodeHash,
     contracts: { CoreQualityVerifier: verifier, EraToken: token, CoreCertificateRegistry: registry },
@@ -82,4 +74,14 @@ export async function deployContracts({
   mkdirSync(dirname(manifestPath), { recursive: true });
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, deployed: true };
+}
+
+/**
+ * The manifest describes this chain when its registry deployment is part of it. (Block 0 cannot tell: anvil
+ * regenerates its genesis block whenever it reloads a state file.)
+ */
+async function isDeployedOn(publicClient: PublicClient, manifest: DeploymentManifest): Promise<boolean> {
+  const { transactionHash, address } = manifest.contracts.CoreCertificateRegistry;
+  const receipt = await publicClient.getTransactionReceipt({ hash: transactionHash }).catch(() => undefined);
+  return receipt?.contractAddress?.toLowerCase() === address.toLowerCase();
 }

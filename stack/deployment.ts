@@ -3,8 +3,6 @@ import type { Address, Hex } from "viem";
 /** Written by `deployContracts`, read by the indexer config and the subgraph: the only source of addresses. */
 export type DeploymentManifest = {
   chainId: number;
-  /** Hash of block 0: tells a restarted dev chain from the one this manifest was written for. */
-  genesisHash: Hex;
   deployer: Address;
   /** keccak256 over the deployed contracts' creation bytecode: a source change means a redeploy. */
   bytecodeHash: Hex;

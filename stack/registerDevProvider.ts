@@ -14,7 +14,7 @@ export async function registerDevProvider({ publicClient, walletClient, deployme
   const registry = { address: deployment.contracts.CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
   const provider = walletClient.account.address;
   if (await publicClient.readContract({ ...registry, functionName: "isProvider", args: [provider] })) return;
-  const hash = await walletClient.writeContract({ ...registry, functionName: "registerProvider", args: ["Caldera dev provider"] });
+  const hash = await walletClient.writeContract({ ...registry, functionName: "registerProvider", args: ["Caldera dev provider"], chain: walletClient.chain });
   await publicClient.waitForTransactionReceipt({ hash });
   log(`registered the dev signer ${provider} as provider "Caldera dev provider"`);
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import postgres from "postgres";
-import { createPublicClient, createWalletClient, defineChain, http } from "viem";
+import { createPublicClient, createTestClient, createWalletClient, defineChain, http } from "viem";
 import type { CalderaConfig } from "../config/loadCalderaConfig.js";
 import { startGateway } from "../gateway/startGateway.js";
 import type { HubServices } from "../resolvers/SubgraphContext.js";
@@ -77,6 +77,8 @@ export async function startStack({ config, dataDir, env = process.env, log = con
     const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
     const walletClient = createWalletClient({ chain, account, transport: http(anvil.rpcUrl) });
 
+    if (anvil.started) await settleDevChain(anvil.rpcUrl);
+
     log("3/6 contracts");
     const { buildContracts } = await import("../scripts/buildContracts.js");
     await buildContracts();
@@ -141,6 +143,17 @@ export async function startStack({ config, dataDir, env = process.env, log = con
     await stop();
     throw error;
   }
+}
+
+/**
+ * anvil regenerates block 0 when it reloads its state file, so block 1 no longer links to it. ponder walks the
+ * chain from its finalized block (head − 30 on a dev chain): mining past that depth on a fresh chain keeps the
+ * broken link below anything ponder ever checks.
+ */
+async function settleDevChain(rpcUrl: string) {
+  const testClient = createTestClient({ mode: "anvil", transport: http(rpcUrl) });
+  const head = await createPublicClient({ transport: http(rpcUrl) }).getBlockNumber();
+  if (head < 64n) await testClient.mine({ blocks: Number(64n - head) });
 }
 
 function redact(url: string): string {

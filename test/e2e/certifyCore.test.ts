@@ -180,7 +180,7 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     const registry = { address: stack.deployment.contracts.CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
     const wallet = createWalletClient({ account: providerAccount, chain: stack.hub.walletClient.chain, transport: http(stack.rpcUrl) });
     const client = createPublicClient({ transport: http(stack.rpcUrl) });
-    await client.waitForTransactionReceipt({ hash: await wallet.writeContract({ ...registry, functionName: "registerProvider", args: ["Green Valley Farm"] }) });
+    await client.waitForTransactionReceipt({ hash: await wallet.writeContract({ ...registry, functionName: "registerProvider", args: ["Green Valley Farm"], chain: wallet.chain }) });
     const input = { provider: providerAccount.address, domain: "AGRICULTURAL", ...sensorDataset({ offset: 7 }) };
 
     const before = await sideEffects();
@@ -189,7 +189,7 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     expect(await sideEffects()).toEqual(before);
 
     await client.waitForTransactionReceipt({
-      hash: await wallet.writeContract({ ...registry, functionName: "setOperator", args: [devProvider, true] }),
+      hash: await wallet.writeContract({ ...registry, functionName: "setOperator", args: [devProvider, true], chain: wallet.chain }),
     });
     const accepted = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
     expect(accepted.errors).toBeUndefined();

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Core value certificate registry
+/// @notice Providers register, optionally approve operators (relayers such as the Caldera hub), and certify
+///         datasets whose quality is proven in zero knowledge. A certificate records what the proof showed: the
+///         dataset commitment, the quality thresholds met and the window they were measured over.
+interface ICoreCertificateRegistry {
+    /// @notice What a provider claims about one dataset; the registry turns it into the proof's public signals.
+    /// @param provider Owner of the certificate; must be registered.
+    /// @param domain 1 = agricultural, 2 = industrial.
+    /// @param datasetCommitment Poseidon commitment to the readings and window (a BN254 field element).
+    /// @param minIntegrityBps Readings present / expected, at least this (basis points).
+    /// @param minTimelinessBps Readings delivered within the deadline / present, at least this.
+    /// @param minContinuityBps Adjacent slots both present / (slots - 1), at least this.
+    /// @param maxGapSlots The longest run of missing slots is at most this.
+    /// @param deadlineSeconds Delivery deadline after a reading is taken.
+    /// @param slotSeconds Spacing of the expected readings.
+    /// @param windowStart Unix time of the first slot.
+    struct CoreClaim {
+        address provider;
+        uint8 domain;
+        bytes32 datasetCommitment;
+        uint16 minIntegrityBps;
+        uint16 minTimelinessBps;
+        uint16 minContinuityBps;
+        uint16 maxGapSlots;
+        uint32 deadlineSeconds;
+        uint32 slotSeconds;
+        uint64 windowStart;
+    }
+
+    /// @notice A stored certificate: what on-chain rules decide on, in two storage slots. The window, deadline,
+    ///         certification time and proof hash are in the CoreCertified event (and the indexer).
+    struct Certificate {
+        address provider;
+        uint8 domain;
+        uint16 minIntegrityBps;
+        uint16 minTimelinessBps;
+        uint16 minContinuityBps;
+        uint16 maxGapSlots;
+        bytes32 datasetCommitment;
+    }
+
+    /// @notice The address is already a registered provider.
+    error ProviderAlreadyRegistered(address provider);
+    /// @notice Certification was asked for an address that never registered.
+    error UnknownProvider(address provider);
+    /// @notice The caller is neither the provider nor an operator it approved.
+    error NotProviderOrOperator(address sender, address provider);
+    /// @notice The domain is not 1 (agricultural) or 2 (industrial).
+    error UnknownDomain(uint8 domain);
+    /// @notice A threshold or window term is out of range (bps above 10,000, zero slot length, empty name).
+    error InvalidTerms(string reason);
+    /// @notice The commitment is not a BN254 scalar-field element, so no proof can be about it.
+    error CommitmentOutOfField(bytes32 datasetCommitment);
+    /// @notice This provider already certified this dataset (replay of a proof, or of its public inputs).
+    error DatasetAlreadyCertified(address provider, bytes32 datasetCommitment, uint256 certificateId);
+    /// @notice Too little gas was left to run the verifier, which would have returned false.
+    error InsufficientGasForVerification(uint256 available, uint256 required);
+    /// @notice The Groth16 proof does not verify for the claim on this chain and this registry.
+    error InvalidProof();
+    /// @notice No certificate has this id.
+    error UnknownCertificate(uint256 certificateId);
+
+    /// @notice Emitted after `provider` registered.
+    event ProviderRegistered(address indexed provider, string name);
+    /// @notice Emitted after `provider` approved or revoked `operator`.
+    event OperatorSet(address indexed provider, address indexed operator, bool approved);
+    /// @notice Emitted after a certificate was stored.
+    event CoreCertified(
+        uint256 indexed certificateId,
+        address indexed provider,
+        uint8 indexed domain,
+        bytes32 datasetCommitment,
+        uint16 minIntegrityBps,
+        uint16 minTimelinessBps,
+        uint16 minContinuityBps,
+        uint16 maxGapSlots,
+        uint64 windowStart,
+        uint32 slotSeconds,
+        uint32 deadlineSeconds,
+        bytes32 proofHash
+    );
+
+    /// @notice Registers the caller as a provider under a display name.
+    function registerProvider(string calldata name) external;
+
+    /// @notice Lets `operator` certify on the caller's behalf (or stops letting it).
+    function setOperator(address operator, bool approved) external;
+
+    /// @notice Verifies the proof for `claim` and stores a certificate.
+    /// @dev The public signals are built here from the claim, this chain's id and this contract's address, so a
+    ///      proof made for another provider, chain or registry fails. Replays are rejected on
+    ///      (provider, datasetCommitment), never on proof bytes, because Groth16 proofs are malleable.
+    /// @return certificateId Sequential id, starting at 1.
+    function certify(
+        CoreClaim calldata claim,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c
+    ) external returns (uint256 certificateId);
+
+    /// @notice The certificate with this id; reverts with UnknownCertificate otherwise.
+    function certificate(uint256 certificateId) external view returns (Certificate memory);
+
+    /// @notice The id of `provider`'s certificate for this dataset, or 0.
+    function certificateOf(address provider, bytes32 datasetCommitment) external view returns (uint256);
+
+    /// @notice Whether the address registered as a provider.
+    function isProvider(address account) external view returns (bool);
+
+    /// @notice Whether `operator` may certify for `provider`.
+    function isOperator(address provider, address operator) external view returns (bool);
+
+    /// @notice Number of certificates issued so far (also the newest id).
+    function certificateCount() external view returns (uint256);
+}
