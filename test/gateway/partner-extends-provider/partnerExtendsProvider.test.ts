@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +25,7 @@ beforeAll(async () => {
     },
   };
   partner = await serveApollo({
-    server: new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs, resolvers }]) }),
+    server: new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs, resolvers }]), plugins: [ApolloServerPluginInlineTraceDisabled()] }),
     port: 0,
     context: async () => ({}),
     ready: async () => true,
