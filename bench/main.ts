@@ -5,24 +5,33 @@
  */
 import type { BenchRow, BenchSuite } from "./BenchRow.js";
 
-const suites: (() => Promise<BenchSuite>)[] = [
-  async () => (await import("./stackBench.js")).stackBench,
-  async () => (await import("../models/planting/plantingBench.js")).plantingBench,
-  async () => (await import("../models/market/marketBench.js")).marketBench,
-  async () => (await import("../models/fault/faultBench.js")).faultBench,
-  async () => (await import("../models/kernel/kernelBench.js")).kernelBench,
+const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
+  { name: "stack", load: async () => (await import("./stackBench.js")).stackBench },
+  {
+    name: "models/planting",
+    load: async () => (await import("../models/planting/plantingBench.js")).plantingBench,
+  },
+  { name: "models/market", load: async () => (await import("../models/market/marketBench.js")).marketBench },
+  { name: "models/fault", load: async () => (await import("../models/fault/faultBench.js")).faultBench },
+  { name: "models/kernel", load: async () => (await import("../models/kernel/kernelBench.js")).kernelBench },
 ];
 
 export async function runBench(filter: string[]): Promise<number> {
   const rows: (BenchRow & { suite: string })[] = [];
-  for (const load of suites) {
+  for (const { name, load } of suites) {
+    if (filter.length > 0 && !filter.some((f) => name.includes(f))) continue;
     const suite = await load();
-    if (filter.length > 0 && !filter.some((f) => suite.name.includes(f))) continue;
     process.stderr.write(`bench: ${suite.name}…\n`);
     for (const row of await suite.run()) rows.push({ suite: suite.name, ...row });
   }
   const header = ["suite", "row", "target", "measured", "met"];
-  const table = rows.map((r) => [r.suite, r.row, r.target, r.measured, r.met === null ? "—" : r.met ? "yes" : "NO"]);
+  const table = rows.map((r) => [
+    r.suite,
+    r.row,
+    r.target,
+    r.measured,
+    r.met === null ? "—" : r.met ? "yes" : "NO",
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => (r[i] as string).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
   console.log([line(header), line(widths.map((w) => "-".repeat(w))), ...table.map(line)].join("\n"));

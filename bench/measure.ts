@@ -6,7 +6,11 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** Runs `task` `count` times with at most `concurrency` in flight; returns completed tasks per second. */
-export async function throughput(count: number, concurrency: number, task: () => Promise<void>): Promise<number> {
+export async function throughput(
+  count: number,
+  concurrency: number,
+  task: () => Promise<void>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(

@@ -8,10 +8,10 @@ import { eraTokenAbi } from "../contracts/generated/abis.js";
 import { prepareCoreClaim } from "../prover/prepareCoreClaim.js";
 import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
-import { startIndexer } from "../stack/startIndexer.js";
 import { getFreePort } from "../stack/getFreePort.js";
-import { graphql, startTestStack, type TestStack } from "../test/support/startTestStack.js";
+import { startIndexer } from "../stack/startIndexer.js";
 import { sensorDataset } from "../test/support/sensorDataset.js";
+import { graphql, startTestStack, type TestStack } from "../test/support/startTestStack.js";
 import type { BenchRow, BenchSuite } from "./BenchRow.js";
 import { percentile, throughput } from "./measure.js";
 
@@ -39,7 +39,12 @@ export const stackBench: BenchSuite = {
       rows.push(await backfillRow(stack));
     } finally {
       const peak = memory.stop();
-      rows.push({ row: "peak RSS of the whole stack", target: "≤ 1.5 GB", measured: `${(peak / 1024 ** 3).toFixed(2)} GB`, met: peak <= 1.5 * 1024 ** 3 });
+      rows.push({
+        row: "peak RSS of the whole stack",
+        target: "≤ 1.5 GB",
+        measured: `${(peak / 1024 ** 3).toFixed(2)} GB`,
+        met: peak <= 1.5 * 1024 ** 3,
+      });
       await stack.teardown();
     }
     return rows;
@@ -56,14 +61,30 @@ async function proofRows(): Promise<BenchRow[]> {
         windowStart: toSeconds(windowStart),
         slotSeconds,
         deadlineSeconds,
-        readings: readings.map((r) => ({ observedAt: toSeconds(r.observedAt), value: r.value, deliveredAt: toSeconds(r.deliveredAt) })),
+        readings: readings.map((r) => ({
+          observedAt: toSeconds(r.observedAt),
+          value: r.value,
+          deliveredAt: toSeconds(r.deliveredAt),
+        })),
       },
       domain: 1,
     });
-    const { proveMs } = await proveCoreQuality({ prepared, provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", chainId: 31337, registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3" });
+    const { proveMs } = await proveCoreQuality({
+      prepared,
+      provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      chainId: 31337,
+      registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    });
     times.push(proveMs);
   }
-  return [{ row: "core-quality proof time p50 / p95 (13.3k constraints)", target: "report", measured: `${ms(percentile(times, 50))} / ${ms(percentile(times, 95))}`, met: null }];
+  return [
+    {
+      row: "core-quality proof time p50 / p95 (13.3k constraints)",
+      target: "report",
+      measured: `${ms(percentile(times, 50))} / ${ms(percentile(times, 95))}`,
+      met: null,
+    },
+  ];
 }
 
 async function certifyRows(stack: TestStack): Promise<BenchRow[]> {
@@ -72,20 +93,43 @@ async function certifyRows(stack: TestStack): Promise<BenchRow[]> {
   const provider = stack.hub.walletClient.account.address;
   for (let i = 0; i < CERTIFICATES; i++) {
     const started = performance.now();
-    const input = { provider, domain: i % 2 === 0 ? "AGRICULTURAL" : "INDUSTRIAL", ...sensorDataset({ offset: i, missing: [i % 96] }) };
-    const result = await graphql<{ certifyCore: { certificate: { id: string }; gasUsed: string } }>(stack.gatewayUrl, CERTIFY, { input });
+    const input = {
+      provider,
+      domain: i % 2 === 0 ? "AGRICULTURAL" : "INDUSTRIAL",
+      ...sensorDataset({ offset: i, missing: [i % 96] }),
+    };
+    const result = await graphql<{ certifyCore: { certificate: { id: string }; gasUsed: string } }>(
+      stack.gatewayUrl,
+      CERTIFY,
+      { input },
+    );
     if (!result.data) throw new Error(`certifyCore failed: ${JSON.stringify(result.errors)}`);
     const id = result.data.certifyCore.certificate.id;
-    const read = await graphql<{ certificate: { id: string } | null }>(stack.gatewayUrl, `query($id: ID!) { certificate(id: $id) { id } }`, { id });
-    if (read.data?.certificate?.id !== id) throw new Error(`certificate ${id} not readable through the gateway`);
+    const read = await graphql<{ certificate: { id: string } | null }>(
+      stack.gatewayUrl,
+      `query($id: ID!) { certificate(id: $id) { id } }`,
+      { id },
+    );
+    if (read.data?.certificate?.id !== id)
+      throw new Error(`certificate ${id} not readable through the gateway`);
     latencies.push(performance.now() - started);
     gas.push(Number(result.data.certifyCore.gasUsed));
   }
   const p50 = percentile(latencies, 50);
   const maxGas = Math.max(...gas);
   return [
-    { row: "certifyCore → readable through the gateway, p50", target: "≤ 3 s", measured: ms(p50), met: p50 <= 3000 },
-    { row: "gas per certificate transaction (max)", target: "≤ 350k", measured: `${(maxGas / 1000).toFixed(1)}k`, met: maxGas <= 350_000 },
+    {
+      row: "certifyCore → readable through the gateway, p50",
+      target: "≤ 3 s",
+      measured: ms(p50),
+      met: p50 <= 3000,
+    },
+    {
+      row: "gas per certificate transaction (max)",
+      target: "≤ 350k",
+      measured: `${(maxGas / 1000).toFixed(1)}k`,
+      met: maxGas <= 350_000,
+    },
   ];
 }
 
@@ -95,11 +139,20 @@ async function eventLatencyRow(stack: TestStack): Promise<BenchRow> {
   for (let i = 0; i < 20; i++) {
     const recipient = privateKeyToAccount(`0x${(1000 + i).toString(16).padStart(64, "0")}`).address;
     const started = performance.now();
-    const hash = await stack.hub.walletClient.writeContract({ ...token, functionName: "transfer", args: [recipient, parseEther("1")], chain: stack.hub.walletClient.chain });
+    const hash = await stack.hub.walletClient.writeContract({
+      ...token,
+      functionName: "transfer",
+      args: [recipient, parseEther("1")],
+      chain: stack.hub.walletClient.chain,
+    });
     await stack.hub.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 5 });
     const mined = performance.now();
     for (;;) {
-      const r = await graphql<{ provider: { eraBalance: string } }>(stack.gatewayUrl, `query($a: Address!) { provider(address: $a) { eraBalance } }`, { a: recipient });
+      const r = await graphql<{ provider: { eraBalance: string } }>(
+        stack.gatewayUrl,
+        `query($a: Address!) { provider(address: $a) { eraBalance } }`,
+        { a: recipient },
+      );
       if (r.data?.provider.eraBalance === parseEther("1").toString()) break;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -107,12 +160,24 @@ async function eventLatencyRow(stack: TestStack): Promise<BenchRow> {
     void started;
   }
   const p50 = percentile(samples, 50);
-  return { row: "new block's events → visible through the gateway, p50", target: "≤ 300 ms", measured: ms(p50), met: p50 <= 300 };
+  return {
+    row: "new block's events → visible through the gateway, p50",
+    target: "≤ 300 ms",
+    measured: ms(p50),
+    met: p50 <= 300,
+  };
 }
 
 async function sqlStatementsRow(stack: TestStack): Promise<BenchRow> {
   let statements = 0;
-  const sql = postgres(stack.postgresUrl, { transform: postgres.camel, max: 4, debug: () => { statements += 1; }, onnotice: () => {} });
+  const sql = postgres(stack.postgresUrl, {
+    transform: postgres.camel,
+    max: 4,
+    debug: () => {
+      statements += 1;
+    },
+    onnotice: () => {},
+  });
   const subgraph = await startSubgraph({ sql, viewsSchema: "caldera", hub: stack.hub, port: 0 });
   try {
     await graphql(subgraph.url, NESTED); // warm-up (prepared statements, connection)
@@ -121,7 +186,12 @@ async function sqlStatementsRow(stack: TestStack): Promise<BenchRow> {
     const items = result.data?.certificates.edges.length ?? 0;
     // Levels × entity types in NESTED: certificates; provider + ERA balance; the providers' certificate pages.
     const budget = 4;
-    return { row: `SQL statements per GraphQL request (${items}-item nested query)`, target: `≤ 1 per entity type per level (${budget})`, measured: String(statements), met: statements <= budget };
+    return {
+      row: `SQL statements per GraphQL request (${items}-item nested query)`,
+      target: `≤ 1 per entity type per level (${budget})`,
+      measured: String(statements),
+      met: statements <= budget,
+    };
   } finally {
     await subgraph.stop();
     await sql.end();
@@ -129,15 +199,21 @@ async function sqlStatementsRow(stack: TestStack): Promise<BenchRow> {
 }
 
 async function gatewayRatioRow(stack: TestStack): Promise<BenchRow> {
-  const run = (url: string) => throughput(300, 8, async () => {
-    const r = await graphql(url, NESTED);
-    if (r.errors) throw new Error(JSON.stringify(r.errors));
-  });
+  const run = (url: string) =>
+    throughput(300, 8, async () => {
+      const r = await graphql(url, NESTED);
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+    });
   await run(stack.subgraphUrl);
   const direct = await run(stack.subgraphUrl);
   const viaGateway = await run(stack.gatewayUrl);
   const ratio = viaGateway / direct;
-  return { row: "gateway vs direct-subgraph throughput, nested query", target: "≥ 0.35×", measured: `${ratio.toFixed(2)}× (${viaGateway.toFixed(0)} vs ${direct.toFixed(0)} req/s)`, met: ratio >= 0.35 };
+  return {
+    row: "gateway vs direct-subgraph throughput, nested query",
+    target: "≥ 0.35×",
+    measured: `${ratio.toFixed(2)}× (${viaGateway.toFixed(0)} vs ${direct.toFixed(0)} req/s)`,
+    met: ratio >= 0.35,
+  };
 }
 
 async function backfillRow(stack: TestStack): Promise<BenchRow> {
@@ -145,7 +221,12 @@ async function backfillRow(stack: TestStack): Promise<BenchRow> {
   let last: `0x${string}` = "0x";
   for (let i = 0; i < BACKFILL_TRANSFERS; i++) {
     const to = privateKeyToAccount(`0x${(5000 + (i % 200)).toString(16).padStart(64, "0")}`).address;
-    last = await stack.hub.walletClient.writeContract({ ...token, functionName: "transfer", args: [to, 1n], chain: stack.hub.walletClient.chain });
+    last = await stack.hub.walletClient.writeContract({
+      ...token,
+      functionName: "transfer",
+      args: [to, 1n],
+      chain: stack.hub.walletClient.chain,
+    });
   }
   const head = (await stack.hub.publicClient.waitForTransactionReceipt({ hash: last })).blockNumber;
   const events = BACKFILL_TRANSFERS + 1;
@@ -169,7 +250,12 @@ async function backfillRow(stack: TestStack): Promise<BenchRow> {
   const bare = await timeToHead(fileURLToPath(new URL("./bareIndexer/", import.meta.url)), "bench_bare");
   const ours = await timeToHead(undefined, "bench_ours");
   const ratio = ours / bare;
-  return { row: "backfill events/s, our handlers vs a bare one-insert handler", target: "≥ 0.8×", measured: `${ratio.toFixed(2)}× (${ours.toFixed(0)} vs ${bare.toFixed(0)} ev/s, incl. startup)`, met: ratio >= 0.8 };
+  return {
+    row: "backfill events/s, our handlers vs a bare one-insert handler",
+    target: "≥ 0.8×",
+    measured: `${ratio.toFixed(2)}× (${ours.toFixed(0)} vs ${bare.toFixed(0)} ev/s, incl. startup)`,
+    met: ratio >= 0.8,
+  };
 }
 
 /** Peak resident memory of this process, its children (anvil, ponder) and the embedded Postgres processes. */
@@ -186,11 +272,24 @@ function sampleStackMemory(stack: TestStack) {
     const members = new Set<number>([process.pid]);
     for (let grew = true; grew; ) {
       grew = false;
-      for (const p of table) if (!members.has(p.pid) && (members.has(p.ppid) || p.args.includes(stack.dataDir))) { members.add(p.pid); grew = true; }
+      for (const p of table)
+        if (!members.has(p.pid) && (members.has(p.ppid) || p.args.includes(stack.dataDir))) {
+          members.add(p.pid);
+          grew = true;
+        }
     }
-    peak = Math.max(peak, table.filter((p) => members.has(p.pid)).reduce((sum, p) => sum + p.rss, 0));
+    peak = Math.max(
+      peak,
+      table.filter((p) => members.has(p.pid)).reduce((sum, p) => sum + p.rss, 0),
+    );
   };
   const timer = setInterval(sample, 250);
   sample();
-  return { stop: () => { clearInterval(timer); sample(); return peak; } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
 }

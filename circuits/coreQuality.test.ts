@@ -102,18 +102,30 @@ describe("coreQuality circuit", () => {
   });
 
   it("rejects a missing slot that hides a value (non-canonical encoding)", async () => {
-    const tampered = { ...prepared, readings: prepared.readings.map((r, i) => (i === 10 ? 1234n << 25n : r)) };
+    const tampered = {
+      ...prepared,
+      readings: prepared.readings.map((r, i) => (i === 10 ? 1234n << 25n : r)),
+    };
     await expect(witnessFor(tampered, prepared.claim)).rejects.toThrow(/Assert Failed/);
   });
 
   it("rejects a reading wider than 57 bits", async () => {
-    const tampered = { ...prepared, readings: prepared.readings.map((r, i) => (i === 0 ? r | (1n << 57n) : r)) };
+    const tampered = {
+      ...prepared,
+      readings: prepared.readings.map((r, i) => (i === 0 ? r | (1n << 57n) : r)),
+    };
     await expect(witnessFor(tampered, prepared.claim)).rejects.toThrow(/Assert Failed/);
   });
 
   it("rejects a dataset with no readings present even at zero thresholds", async () => {
     const empty = { ...prepared, readings: prepared.readings.map(() => 0n) };
-    const zero = { ...prepared.claim, minIntegrityBps: 0, minTimelinessBps: 0, minContinuityBps: 0, maxGapSlots: 96 };
+    const zero = {
+      ...prepared.claim,
+      minIntegrityBps: 0,
+      minTimelinessBps: 0,
+      minContinuityBps: 0,
+      maxGapSlots: 96,
+    };
     await expect(witnessFor(empty, zero)).rejects.toThrow(/Assert Failed/);
   });
 });

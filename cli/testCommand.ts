@@ -50,13 +50,17 @@ export async function testCommand(args: string[]): Promise<number> {
     add({
       passed: json.numPassedTests,
       // A file that fails to load has no failed test but a failed suite: it must not pass silently.
-      failed: json.numFailedTests + (json.numFailedTests === 0 && vitest.code !== 0 ? Math.max(1, json.numFailedTestSuites) : 0),
+      failed:
+        json.numFailedTests +
+        (json.numFailedTests === 0 && vitest.code !== 0 ? Math.max(1, json.numFailedTestSuites) : 0),
       skipped: json.numPendingTests + json.numTodoTests,
     });
   } catch {
     add({ passed: 0, failed: 1, skipped: 0 });
   }
-  console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`);
+  console.log(
+    `${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ""}`,
+  );
   return total.failed === 0 ? 0 : 1;
 }
 

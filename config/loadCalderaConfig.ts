@@ -34,14 +34,22 @@ export function loadCalderaConfig(root: string): CalderaConfig {
     partners: raw.partners ?? defaults.partners,
   };
   for (const [name, port] of Object.entries(config.ports))
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidConfigError(`ports.${name}`, "must be a TCP port");
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new InvalidConfigError(`ports.${name}`, "must be a TCP port");
   if (!/^[a-z_][a-z0-9_]{0,44}$/.test(config.viewsSchema))
-    throw new InvalidConfigError("viewsSchema", "must be a lower-case Postgres identifier of at most 45 characters");
+    throw new InvalidConfigError(
+      "viewsSchema",
+      "must be a lower-case Postgres identifier of at most 45 characters",
+    );
   const names = new Set<string>(["caldera"]);
   config.partners.forEach((partner, i) => {
     if (typeof partner?.name !== "string" || !/^[A-Za-z][\w-]*$/.test(partner.name))
-      throw new InvalidConfigError(`partners[${i}].name`, "must be a subgraph name (letters, digits, - and _)");
-    if (names.has(partner.name)) throw new InvalidConfigError(`partners[${i}].name`, `"${partner.name}" is taken`);
+      throw new InvalidConfigError(
+        `partners[${i}].name`,
+        "must be a subgraph name (letters, digits, - and _)",
+      );
+    if (names.has(partner.name))
+      throw new InvalidConfigError(`partners[${i}].name`, `"${partner.name}" is taken`);
     names.add(partner.name);
     try {
       new URL(partner.url);

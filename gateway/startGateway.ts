@@ -15,7 +15,11 @@ export type StartGatewayParameters = {
  * The federation gateway, kept behind this one function so the implementation (Apollo Gateway today; Hive's
  * Rust planner is the faster candidate) can change without touching anything else.
  */
-export async function startGateway({ subgraphs, port, pollIntervalMs = 10_000 }: StartGatewayParameters): Promise<ServedApollo> {
+export async function startGateway({
+  subgraphs,
+  port,
+  pollIntervalMs = 10_000,
+}: StartGatewayParameters): Promise<ServedApollo> {
   let composed = false;
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({ subgraphs, pollIntervalInMs: pollIntervalMs }),

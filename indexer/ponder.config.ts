@@ -12,7 +12,8 @@ type DeploymentManifest = {
 };
 
 const manifestPath = process.env.CALDERA_DEPLOYMENT_PATH;
-if (!manifestPath) throw new Error("CALDERA_DEPLOYMENT_PATH is not set: start the indexer through `caldera up`");
+if (!manifestPath)
+  throw new Error("CALDERA_DEPLOYMENT_PATH is not set: start the indexer through `caldera up`");
 const deployment = JSON.parse(readFileSync(manifestPath, "utf8")) as DeploymentManifest;
 const rpc = process.env.CALDERA_RPC_URL;
 if (!rpc) throw new Error("CALDERA_RPC_URL is not set: start the indexer through `caldera up`");

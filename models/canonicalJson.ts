@@ -9,13 +9,15 @@ export function canonicalJson(value: unknown, path = "$"): string {
   if (value === null) return "null";
   switch (typeof value) {
     case "number":
-      if (!Number.isFinite(value)) throw new ModelInputError(path, `is ${value}; outputs must be finite numbers`);
+      if (!Number.isFinite(value))
+        throw new ModelInputError(path, `is ${value}; outputs must be finite numbers`);
       return Object.is(value, -0) ? "0" : JSON.stringify(value);
     case "string":
     case "boolean":
       return JSON.stringify(value);
     case "object": {
-      if (Array.isArray(value)) return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
+      if (Array.isArray(value))
+        return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
       const entries = Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== undefined)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

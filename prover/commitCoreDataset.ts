@@ -14,7 +14,8 @@ export type CommitCoreDatasetParameters = {
  * Later proofs (derivation bindings) open it, so this is the one place its layout is defined off-chain.
  */
 export function commitCoreDataset({ readings, windowStart, slotSeconds }: CommitCoreDatasetParameters): Hex {
-  if (readings.length !== CORE_SLOTS) throw new RangeError(`expected ${CORE_SLOTS} readings, got ${readings.length}`);
+  if (readings.length !== CORE_SLOTS)
+    throw new RangeError(`expected ${CORE_SLOTS} readings, got ${readings.length}`);
   const chunks: bigint[] = [];
   for (let c = 0; c < CORE_SLOTS / 16; c++) chunks.push(poseidon16(readings.slice(c * 16, c * 16 + 16)));
   const commitment = poseidon8([...chunks, BigInt(windowStart), BigInt(slotSeconds)]);

@@ -42,4 +42,3 @@ export type CoreTerms = {
   slotSeconds: number;
   windowStart: number;
 };
-

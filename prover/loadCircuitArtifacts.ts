@@ -44,7 +44,8 @@ async function load(circuit: string): Promise<LoadCircuitArtifactsReturnType> {
     const { path, sha256 } = manifest.files[kind];
     const bytes = new Uint8Array(await readFile(`${dir}${path}`));
     const actual = createHash("sha256").update(bytes).digest("hex");
-    if (actual !== sha256) throw new ArtifactIntegrityError(`circuits/build/${circuit}/${path}`, sha256, actual);
+    if (actual !== sha256)
+      throw new ArtifactIntegrityError(`circuits/build/${circuit}/${path}`, sha256, actual);
     return bytes;
   };
   const [wasm, zkey, vkeyBytes] = await Promise.all([read("wasm"), read("zkey"), read("vkey")]);

@@ -13,4 +13,3 @@ export function packCoreTerms(terms: CoreTerms): bigint {
     (BigInt(terms.domain) << 192n)
   );
 }
-

@@ -3,7 +3,10 @@ import type { CoreDataset } from "./coreDataset.js";
 import { parseCoreDataset } from "./parseCoreDataset.js";
 
 const windowStart = 1_750_000_000;
-const reading = (slot: number, overrides: Partial<{ observedAt: number; value: number; deliveredAt: number }> = {}) => ({
+const reading = (
+  slot: number,
+  overrides: Partial<{ observedAt: number; value: number; deliveredAt: number }> = {},
+) => ({
   observedAt: windowStart + slot * 60,
   value: 12.5,
   deliveredAt: windowStart + slot * 60 + 5,
@@ -45,14 +48,38 @@ describe("parseCoreDataset", () => {
     ["fewer than two readings", dataset([reading(0)]), "readings"],
     ["more readings than slots", dataset(Array.from({ length: 97 }, (_, i) => reading(i % 96))), "readings"],
     ["a NaN value", dataset([reading(0, { value: Number.NaN }), reading(1)]), "readings[0].value"],
-    ["an infinite value", dataset([reading(0), reading(1, { value: Number.POSITIVE_INFINITY })]), "readings[1].value"],
+    [
+      "an infinite value",
+      dataset([reading(0), reading(1, { value: Number.POSITIVE_INFINITY })]),
+      "readings[1].value",
+    ],
     ["a value beyond 32 bits", dataset([reading(0, { value: 2_200_000 }), reading(1)]), "readings[0].value"],
-    ["a reading before the window", dataset([reading(0, { observedAt: windowStart - 1 }), reading(1)]), "readings[0].observedAt"],
+    [
+      "a reading before the window",
+      dataset([reading(0, { observedAt: windowStart - 1 }), reading(1)]),
+      "readings[0].observedAt",
+    ],
     ["a reading after the window", dataset([reading(0), reading(96)]), "readings[1].observedAt"],
-    ["two readings in one slot", dataset([reading(3), reading(3, { observedAt: windowStart + 3 * 60 + 1 })]), "readings[1].observedAt"],
-    ["delivery before observation", dataset([reading(0, { deliveredAt: windowStart - 1 }), reading(1)]), "readings[0].deliveredAt"],
-    ["a delay beyond 24 bits", dataset([reading(0, { deliveredAt: windowStart + 2 ** 24 }), reading(1)]), "readings[0].deliveredAt"],
-    ["a fractional timestamp", dataset([reading(0, { observedAt: windowStart + 0.5 }), reading(1)]), "readings[0].observedAt"],
+    [
+      "two readings in one slot",
+      dataset([reading(3), reading(3, { observedAt: windowStart + 3 * 60 + 1 })]),
+      "readings[1].observedAt",
+    ],
+    [
+      "delivery before observation",
+      dataset([reading(0, { deliveredAt: windowStart - 1 }), reading(1)]),
+      "readings[0].deliveredAt",
+    ],
+    [
+      "a delay beyond 24 bits",
+      dataset([reading(0, { deliveredAt: windowStart + 2 ** 24 }), reading(1)]),
+      "readings[0].deliveredAt",
+    ],
+    [
+      "a fractional timestamp",
+      dataset([reading(0, { observedAt: windowStart + 0.5 }), reading(1)]),
+      "readings[0].observedAt",
+    ],
     ["a zero slot length", dataset([reading(0), reading(1)], { slotSeconds: 0 }), "slotSeconds"],
     ["a negative deadline", dataset([reading(0), reading(1)], { deadlineSeconds: -1 }), "deadlineSeconds"],
   ])("rejects %s, naming the field", (_case, input, expected) => {

@@ -28,16 +28,27 @@ export function parseCoreDataset(dataset: CoreDataset): ParseCoreDatasetReturnTy
   requireInteger("deadlineSeconds", deadlineSeconds, 0, 2 ** 32 - 1);
   if (!Array.isArray(readings)) throw new InvalidDatasetError("readings", "must be a list");
   if (readings.length < MIN_READINGS)
-    throw new InvalidDatasetError("readings", `has ${readings.length} readings; at least ${MIN_READINGS} are needed`);
+    throw new InvalidDatasetError(
+      "readings",
+      `has ${readings.length} readings; at least ${MIN_READINGS} are needed`,
+    );
   if (readings.length > CORE_SLOTS)
-    throw new InvalidDatasetError("readings", `has ${readings.length} readings; a window has ${CORE_SLOTS} slots`);
+    throw new InvalidDatasetError(
+      "readings",
+      `has ${readings.length} readings; a window has ${CORE_SLOTS} slots`,
+    );
 
   const windowEnd = windowStart + CORE_SLOTS * slotSeconds;
   const slots: CoreSlot[] = new Array(CORE_SLOTS).fill(undefined);
   readings.forEach((reading, index) => {
     const at = `readings[${index}]`;
     requireInteger(`${at}.observedAt`, reading.observedAt, windowStart, windowEnd - 1);
-    requireInteger(`${at}.deliveredAt`, reading.deliveredAt, reading.observedAt, reading.observedAt + MAX_DELAY_SECONDS);
+    requireInteger(
+      `${at}.deliveredAt`,
+      reading.deliveredAt,
+      reading.observedAt,
+      reading.observedAt + MAX_DELAY_SECONDS,
+    );
     if (typeof reading.value !== "number" || !Number.isFinite(reading.value))
       throw new InvalidDatasetError(`${at}.value`, `must be a finite number, got ${String(reading.value)}`);
     const encodedValue = Math.round(reading.value * VALUE_SCALE) + VALUE_OFFSET;
@@ -48,7 +59,10 @@ export function parseCoreDataset(dataset: CoreDataset): ParseCoreDatasetReturnTy
       );
     const slot = Math.floor((reading.observedAt - windowStart) / slotSeconds);
     if (slots[slot] !== undefined)
-      throw new InvalidDatasetError(`${at}.observedAt`, `falls in slot ${slot}, which another reading already fills`);
+      throw new InvalidDatasetError(
+        `${at}.observedAt`,
+        `falls in slot ${slot}, which another reading already fills`,
+      );
     slots[slot] = { slot, encodedValue, delaySeconds: reading.deliveredAt - reading.observedAt };
   });
   return { dataset, slots };
@@ -57,5 +71,6 @@ export function parseCoreDataset(dataset: CoreDataset): ParseCoreDatasetReturnTy
 function requireInteger(field: string, value: unknown, min: number, max: number): asserts value is number {
   if (typeof value !== "number" || !Number.isInteger(value))
     throw new InvalidDatasetError(field, `must be an integer, got ${String(value)}`);
-  if (value < min || value > max) throw new InvalidDatasetError(field, `is ${value}; it must lie in [${min}, ${max}]`);
+  if (value < min || value > max)
+    throw new InvalidDatasetError(field, `is ${value}; it must lie in [${min}, ${max}]`);
 }

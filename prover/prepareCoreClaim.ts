@@ -1,6 +1,6 @@
 import type { Hex } from "viem";
-import { CORE_SLOTS, type CoreDataset, type CoreDomain, type CoreTerms } from "./coreDataset.js";
 import { commitCoreDataset } from "./commitCoreDataset.js";
+import { CORE_SLOTS, type CoreDataset, type CoreDomain, type CoreTerms } from "./coreDataset.js";
 import { encodeCoreReadings } from "./encodeCoreReadings.js";
 import { InvalidDatasetError, ThresholdNotMetError } from "./errors.js";
 import { type CoreQuality, measureCoreQuality } from "./measureCoreQuality.js";
@@ -33,7 +33,11 @@ export type PrepareCoreClaimReturnType = {
  * Everything a core certificate needs short of the proof: validates the dataset, measures its quality, settles the
  * thresholds and commits to the readings. Fails before any proving when no valid proof could exist.
  */
-export function prepareCoreClaim({ dataset, domain, thresholds = {} }: PrepareCoreClaimParameters): PrepareCoreClaimReturnType {
+export function prepareCoreClaim({
+  dataset,
+  domain,
+  thresholds = {},
+}: PrepareCoreClaimParameters): PrepareCoreClaimReturnType {
   const { slots } = parseCoreDataset(dataset);
   const quality = measureCoreQuality(slots, dataset.deadlineSeconds);
   const settled: CoreThresholds = {

@@ -1,14 +1,13 @@
-import { type DomainName, domainValues } from "./domain.js";
-import { certifyCore, type CertifyCoreInput } from "./certifyCore.js";
+import { CORE_SLOTS } from "../prover/coreDataset.js";
+import { type CertifyCoreInput, certifyCore } from "./certifyCore.js";
 import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
+import { type DomainName, domainValues } from "./domain.js";
 import type { CertificateRow } from "./rows.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
-import { CORE_SLOTS } from "../prover/coreDataset.js";
 
-const domainNames = Object.fromEntries(Object.entries(domainValues).map(([name, value]) => [value, name])) as Record<
-  number,
-  DomainName
->;
+const domainNames = Object.fromEntries(
+  Object.entries(domainValues).map(([name, value]) => [value, name]),
+) as Record<number, DomainName>;
 
 type CertificatesArgs = {
   filter?: {
@@ -25,7 +24,11 @@ export const certificateResolvers = {
   Query: {
     certificate: (_: unknown, { id }: { id: string }, { loaders }: SubgraphContext) =>
       /^\d{1,78}$/.test(id) ? loaders.certificateById.load(id) : null,
-    certificates: async (_: unknown, { filter, first, after }: CertificatesArgs, { loaders }: SubgraphContext) => {
+    certificates: async (
+      _: unknown,
+      { filter, first, after }: CertificatesArgs,
+      { loaders }: SubgraphContext,
+    ) => {
       const afterId = decodeCursor(after);
       const page = await loaders.certificatePage.load({
         provider: filter?.provider?.toLowerCase() as `0x${string}` | undefined,
@@ -62,6 +65,9 @@ export const certificateResolvers = {
     }),
   },
   CertifyCorePayload: {
-    quality: ({ quality }: { quality: { presentCount: number } }) => ({ ...quality, presentReadings: quality.presentCount }),
+    quality: ({ quality }: { quality: { presentCount: number } }) => ({
+      ...quality,
+      presentReadings: quality.presentCount,
+    }),
   },
 };

@@ -38,7 +38,10 @@ const CERTIFY_GAS = 500_000n;
  * validate → measure → check the chain would accept (registered, authorised, not yet certified) → prove →
  * simulate → send → wait for the indexer. Every check that can fail runs before anything is sent.
  */
-export async function certifyCore(input: CertifyCoreInput, { hub, loaders }: SubgraphContext): Promise<CertifyCoreReturnType> {
+export async function certifyCore(
+  input: CertifyCoreInput,
+  { hub, loaders }: SubgraphContext,
+): Promise<CertifyCoreReturnType> {
   const t = input.thresholds ?? {};
   const prepared = prepareCoreClaim({
     dataset: {
@@ -57,7 +60,10 @@ export async function certifyCore(input: CertifyCoreInput, { hub, loaders }: Sub
   });
 
   const { publicClient, walletClient, deployment } = hub;
-  const registry = { address: deployment.contracts.CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
+  const registry = {
+    address: deployment.contracts.CoreCertificateRegistry.address,
+    abi: coreCertificateRegistryAbi,
+  } as const;
   const signer = walletClient.account.address;
   const [isProvider, isOperator, existing] = await Promise.all([
     publicClient.readContract({ ...registry, functionName: "isProvider", args: [input.provider] }),
@@ -69,7 +75,9 @@ export async function certifyCore(input: CertifyCoreInput, { hub, loaders }: Sub
     }),
   ]);
   if (!isProvider)
-    throw new GraphQLError(`${input.provider} is not a registered provider`, { extensions: { code: "UNKNOWN_PROVIDER" } });
+    throw new GraphQLError(`${input.provider} is not a registered provider`, {
+      extensions: { code: "UNKNOWN_PROVIDER" },
+    });
   if (signer.toLowerCase() !== input.provider.toLowerCase() && !isOperator)
     throw new GraphQLError(`${input.provider} has not approved the hub signer ${signer} as its operator`, {
       extensions: { code: "NOT_AUTHORIZED" },
@@ -88,16 +96,28 @@ export async function certifyCore(input: CertifyCoreInput, { hub, loaders }: Sub
   const { request } = await publicClient.simulateContract({
     ...registry,
     functionName: "certify",
-    args: [{ provider: input.provider, ...prepared.claim, windowStart: BigInt(prepared.claim.windowStart) }, proof.a, proof.b, proof.c],
+    args: [
+      { provider: input.provider, ...prepared.claim, windowStart: BigInt(prepared.claim.windowStart) },
+      proof.a,
+      proof.b,
+      proof.c,
+    ],
     account: walletClient.account,
     gas: CERTIFY_GAS,
   });
   const transactionHash = await walletClient.writeContract(request);
   const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
   if (receipt.status !== "success")
-    throw new GraphQLError(`certify transaction ${transactionHash} reverted`, { extensions: { code: "CHAIN_REJECTED" } });
-  const [certified] = parseEventLogs({ abi: coreCertificateRegistryAbi, eventName: "CoreCertified", logs: receipt.logs });
-  if (certified === undefined) throw new Error(`certify transaction ${transactionHash} emitted no CoreCertified`);
+    throw new GraphQLError(`certify transaction ${transactionHash} reverted`, {
+      extensions: { code: "CHAIN_REJECTED" },
+    });
+  const [certified] = parseEventLogs({
+    abi: coreCertificateRegistryAbi,
+    eventName: "CoreCertified",
+    logs: receipt.logs,
+  });
+  if (certified === undefined)
+    throw new Error(`certify transaction ${transactionHash} emitted no CoreCertified`);
 
   await hub.waitForIndexedBlock(receipt.blockNumber);
   const certificate = await loaders.certificateById.load(certified.args.certificateId.toString());
@@ -105,5 +125,11 @@ export async function certifyCore(input: CertifyCoreInput, { hub, loaders }: Sub
     throw new GraphQLError(`Certificate ${certified.args.certificateId} is on-chain but not yet indexed`, {
       extensions: { code: "INDEXER_BEHIND" },
     });
-  return { certificate, quality: prepared.quality, transactionHash, gasUsed: receipt.gasUsed, proveMs: Math.round(proveMs) };
+  return {
+    certificate,
+    quality: prepared.quality,
+    transactionHash,
+    gasUsed: receipt.gasUsed,
+    proveMs: Math.round(proveMs),
+  };
 }

@@ -11,14 +11,19 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string | null | undefined): string | undefined {
   if (cursor === null || cursor === undefined) return undefined;
   const match = /^certificate:(\d{1,78})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!match) throw new GraphQLError(`after: ${JSON.stringify(cursor)} is not a cursor this API issued`, { extensions: { code: "BAD_USER_INPUT" } });
+  if (!match)
+    throw new GraphQLError(`after: ${JSON.stringify(cursor)} is not a cursor this API issued`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   return match[1];
 }
 
 export function checkPageSize(first: number | null | undefined): number {
   const size = first ?? 20;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
-    throw new GraphQLError(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, { extensions: { code: "BAD_USER_INPUT" } });
+    throw new GraphQLError(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   return size;
 }
 

@@ -22,13 +22,17 @@ export function createLoaders(sql: Sql, schema: string) {
   const table = (name: string) => sql(`${schema}.${name}`);
 
   const certificateById = new DataLoader<string, CertificateRow | undefined>(async (ids) => {
-    const rows = await sql<CertificateRow[]>`select * from ${table("certificate")} where id = any(${ids as string[]}::numeric[])`;
+    const rows = await sql<
+      CertificateRow[]
+    >`select * from ${table("certificate")} where id = any(${ids as string[]}::numeric[])`;
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id));
   });
 
   const providerByAddress = new DataLoader<string, ProviderRow | undefined>(async (addresses) => {
-    const rows = await sql<ProviderRow[]>`select * from ${table("provider")} where address = any(${addresses as string[]})`;
+    const rows = await sql<
+      ProviderRow[]
+    >`select * from ${table("provider")} where address = any(${addresses as string[]})`;
     const byAddress = new Map<string, ProviderRow>(rows.map((row) => [row.address, row]));
     return addresses.map((address) => byAddress.get(address));
   });
@@ -55,7 +59,9 @@ export function createLoaders(sql: Sql, schema: string) {
       await Promise.all(
         [...groups.values()].map(async (group) => {
           const { domain, certifiedFrom, certifiedBefore, first, afterId } = group[0] as CertificatePageKey;
-          const providers = group.map((key) => key.provider).filter((p): p is `0x${string}` => p !== undefined);
+          const providers = group
+            .map((key) => key.provider)
+            .filter((p): p is `0x${string}` => p !== undefined);
           const byProvider = providers.length > 0;
           const rows = await sql<(CertificateRow & { pageRank: string; totalCount: string })[]>`
             select * from (
@@ -75,7 +81,9 @@ export function createLoaders(sql: Sql, schema: string) {
           const pageOf = (provider: string | undefined) => {
             const mine = rows.filter((row) => provider === undefined || row.provider === provider);
             return {
-              rows: mine.slice(0, first).map(({ pageRank: _, totalCount: __, ...row }) => row as CertificateRow),
+              rows: mine
+                .slice(0, first)
+                .map(({ pageRank: _, totalCount: __, ...row }) => row as CertificateRow),
               hasNextPage: mine.length > first,
               totalCount: Number(mine[0]?.totalCount ?? 0),
             };
@@ -105,5 +113,12 @@ export function createLoaders(sql: Sql, schema: string) {
 }
 
 function pageKey(key: CertificatePageKey): string {
-  return JSON.stringify([key.provider, key.domain, key.certifiedFrom, key.certifiedBefore, key.first, key.afterId]);
+  return JSON.stringify([
+    key.provider,
+    key.domain,
+    key.certifiedFrom,
+    key.certifiedBefore,
+    key.first,
+    key.afterId,
+  ]);
 }

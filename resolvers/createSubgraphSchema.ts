@@ -6,7 +6,8 @@ import { providerResolvers } from "./providerResolvers.js";
 import { scalarResolvers } from "./scalars.js";
 
 const FEDERATION = "https://specs.apollo.dev/federation/v2.7";
-const sdl = (name: string) => parse(readFileSync(new URL(`../schema/${name}.graphql`, import.meta.url), "utf8"));
+const sdl = (name: string) =>
+  parse(readFileSync(new URL(`../schema/${name}.graphql`, import.meta.url), "utf8"));
 
 /**
  * One SDL file per domain, each declaring the federation directives it uses with its own `extend schema @link`,
@@ -21,7 +22,10 @@ export function createSubgraphSchema() {
   ];
   const imports = new Set<string>();
   const withoutLinks = modules.map(({ typeDefs, resolvers }) => ({
-    typeDefs: { ...typeDefs, definitions: typeDefs.definitions.filter((d) => d.kind !== Kind.SCHEMA_EXTENSION) } as DocumentNode,
+    typeDefs: {
+      ...typeDefs,
+      definitions: typeDefs.definitions.filter((d) => d.kind !== Kind.SCHEMA_EXTENSION),
+    } as DocumentNode,
     resolvers,
   }));
   for (const { typeDefs } of modules)
@@ -29,12 +33,18 @@ export function createSubgraphSchema() {
       if (definition.kind !== Kind.SCHEMA_EXTENSION) continue;
       for (const directive of definition.directives ?? []) {
         const url = directive.arguments?.find((a) => a.name.value === "url")?.value;
-        const list = directive.arguments?.find((a) => a.name.value === "import")?.value as ListValueNode | undefined;
+        const list = directive.arguments?.find((a) => a.name.value === "import")?.value as
+          | ListValueNode
+          | undefined;
         if (url?.kind !== Kind.STRING || url.value !== FEDERATION)
-          throw new Error(`schema files may only link ${FEDERATION}; found ${url?.kind === Kind.STRING ? url.value : "?"}`);
+          throw new Error(
+            `schema files may only link ${FEDERATION}; found ${url?.kind === Kind.STRING ? url.value : "?"}`,
+          );
         for (const item of list?.values ?? []) if (item.kind === Kind.STRING) imports.add(item.value);
       }
     }
-  const link = parse(`extend schema @link(url: "${FEDERATION}", import: ${JSON.stringify([...imports].sort())})`);
+  const link = parse(
+    `extend schema @link(url: "${FEDERATION}", import: ${JSON.stringify([...imports].sort())})`,
+  );
   return buildSubgraphSchema([{ typeDefs: link }, ...withoutLinks]);
 }

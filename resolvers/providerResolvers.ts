@@ -15,8 +15,13 @@ export const providerResolvers = {
   Mutation: {
     registerProvider: async (_: unknown, { name }: { name: string }, { hub }: SubgraphContext) => {
       if (name.trim().length === 0 || name.length > 200)
-        throw new GraphQLError("name must be 1 to 200 characters", { extensions: { code: "BAD_USER_INPUT" } });
-      const registry = { address: hub.deployment.contracts.CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
+        throw new GraphQLError("name must be 1 to 200 characters", {
+          extensions: { code: "BAD_USER_INPUT" },
+        });
+      const registry = {
+        address: hub.deployment.contracts.CoreCertificateRegistry.address,
+        abi: coreCertificateRegistryAbi,
+      } as const;
       const { request } = await hub.publicClient.simulateContract({
         ...registry,
         functionName: "registerProvider",
@@ -45,7 +50,11 @@ export const providerResolvers = {
       { loaders }: SubgraphContext,
     ) => {
       const afterId = decodeCursor(after);
-      const page = await loaders.certificatePage.load({ provider: lower(address), first: checkPageSize(first), afterId });
+      const page = await loaders.certificatePage.load({
+        provider: lower(address),
+        first: checkPageSize(first),
+        afterId,
+      });
       return toConnection(page, afterId !== undefined);
     },
   },

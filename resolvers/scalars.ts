@@ -29,11 +29,15 @@ function parseBytes32(value: unknown): `0x${string}` {
 /** DateTime values travel as unix seconds inside the hub: that is what the chain and the circuit count in. */
 function parseDateTime(value: unknown): number {
   // Offset required: a bare local time would mean different instants on different machines.
-  if (typeof value !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value))
+  if (
+    typeof value !== "string" ||
+    !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value)
+  )
     throw badInput(`DateTime must be an ISO-8601 instant with a time zone, got ${JSON.stringify(value)}`);
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
-  if (ms % 1000 !== 0) throw badInput(`DateTime ${JSON.stringify(value)} has fractions of a second; whole seconds only`);
+  if (ms % 1000 !== 0)
+    throw badInput(`DateTime ${JSON.stringify(value)} has fractions of a second; whole seconds only`);
   if (ms < 0) throw badInput(`DateTime ${JSON.stringify(value)} is before 1970`);
   return ms / 1000;
 }

@@ -18,7 +18,12 @@ export type StartSubgraphParameters = {
 };
 
 /** The Caldera subgraph: federation v2 SDL over the indexer's views, mutations through the hub's signer. */
-export async function startSubgraph({ sql, viewsSchema, hub, port }: StartSubgraphParameters): Promise<ServedApollo> {
+export async function startSubgraph({
+  sql,
+  viewsSchema,
+  hub,
+  port,
+}: StartSubgraphParameters): Promise<ServedApollo> {
   const server = new ApolloServer<SubgraphContext>({
     schema: createSubgraphSchema(),
     includeStacktraceInErrorResponses: false,

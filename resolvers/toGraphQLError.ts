@@ -1,5 +1,10 @@
 import { GraphQLError } from "graphql";
-import { BaseError as ViemBaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from "viem";
+import {
+  ContractFunctionRevertedError,
+  HttpRequestError,
+  TimeoutError,
+  BaseError as ViemBaseError,
+} from "viem";
 import { BaseError } from "../errors/BaseError.js";
 
 /** Registry custom errors → the GraphQL code a client can branch on. */
@@ -22,14 +27,20 @@ const revertCodes: Record<string, string> = {
 export function toGraphQLError(error: unknown): GraphQLError {
   if (error instanceof GraphQLError) return error;
   if (error instanceof BaseError)
-    return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details }, originalError: error });
+    return new GraphQLError(error.message, {
+      extensions: { code: error.code, ...error.details },
+      originalError: error,
+    });
   if (error instanceof ViemBaseError) {
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
       const name = reverted.data.errorName;
-      return new GraphQLError(`The registry rejected the transaction: ${name}(${(reverted.data.args ?? []).join(", ")})`, {
-        extensions: { code: revertCodes[name] ?? "CHAIN_REJECTED", revert: name },
-      });
+      return new GraphQLError(
+        `The registry rejected the transaction: ${name}(${(reverted.data.args ?? []).join(", ")})`,
+        {
+          extensions: { code: revertCodes[name] ?? "CHAIN_REJECTED", revert: name },
+        },
+      );
     }
     if (error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError))
       return new GraphQLError(`The chain RPC is unavailable: ${error.shortMessage}`, {

@@ -20,8 +20,9 @@ if (!args.includes("--standard-json")) {
 }
 // Imports forge did not inline are resolved like solc's --base-path / --include-path would.
 const roots = [process.cwd()];
-for (const flag of ["--base-path", "--include-path"])
-  args.forEach((a, i) => a === flag && args[i + 1] && roots.push(resolve(args[i + 1])));
+args.forEach((arg, i) => {
+  if ((arg === "--base-path" || arg === "--include-path") && args[i + 1]) roots.push(resolve(args[i + 1]));
+});
 roots.push(join(process.cwd(), "node_modules"));
 const findImports = (path) => {
   for (const root of roots) {

@@ -4,15 +4,19 @@ import {
   type Abi,
   type Account,
   type Chain,
+  concat,
   type Hex,
+  keccak256,
   type PublicClient,
+  parseEther,
   type Transport,
   type WalletClient,
-  concat,
-  keccak256,
-  parseEther,
 } from "viem";
-import { coreCertificateRegistryAbi, coreQualityVerifierAbi, eraTokenAbi } from "../contracts/generated/abis.js";
+import {
+  coreCertificateRegistryAbi,
+  coreQualityVerifierAbi,
+  eraTokenAbi,
+} from "../contracts/generated/abis.js";
 import {
   coreCertificateRegistryBytecode,
   coreQualityVerifierBytecode,
@@ -43,11 +47,18 @@ export async function deployContracts({
   log,
 }: DeployContractsParameters): Promise<DeployContractsReturnType> {
   const chainId = await publicClient.getChainId();
-  const bytecodeHash = keccak256(concat([coreQualityVerifierBytecode, eraTokenBytecode, coreCertificateRegistryBytecode]));
+  const bytecodeHash = keccak256(
+    concat([coreQualityVerifierBytecode, eraTokenBytecode, coreCertificateRegistryBytecode]),
+  );
   const previous = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, "utf8")) as DeploymentManifest)
     : undefined;
-  if (previous !== undefined && previous.chainId === chainId && previous.bytecodeHash === bytecodeHash && (await isDeployedOn(publicClient, previous))) {
+  if (
+    previous !== undefined &&
+    previous.chainId === chainId &&
+    previous.bytecodeHash === bytecodeHash &&
+    (await isDeployedOn(publicClient, previous))
+  ) {
     log(`contracts unchanged on chain ${chainId}: reusing ${manifestPath}`);
     return { manifest: previous, deployed: false };
   }
@@ -56,15 +67,30 @@ export async function deployContracts({
   const deploy = async (name: DeployedContractName, abi: Abi, bytecode: Hex, args: readonly unknown[]) => {
     const hash = await walletClient.deployContract({ abi, bytecode, args, chain: walletClient.chain });
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`deploying ${name} reverted (${hash})`);
-    log(`deployed ${name} at ${receipt.contractAddress} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
-    return { address: receipt.contractAddress, startBlock: Number(receipt.blockNumber), transactionHash: hash };
+    if (receipt.status !== "success" || !receipt.contractAddress)
+      throw new Error(`deploying ${name} reverted (${hash})`);
+    log(
+      `deployed ${name} at ${receipt.contractAddress} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,
+    );
+    return {
+      address: receipt.contractAddress,
+      startBlock: Number(receipt.blockNumber),
+      transactionHash: hash,
+    };
   };
-  const verifier = await deploy("CoreQualityVerifier", coreQualityVerifierAbi, coreQualityVerifierBytecode, []);
+  const verifier = await deploy(
+    "CoreQualityVerifier",
+    coreQualityVerifierAbi,
+    coreQualityVerifierBytecode,
+    [],
+  );
   const token = await deploy("EraToken", eraTokenAbi, eraTokenBytecode, [deployer, ERA_INITIAL_SUPPLY]);
-  const registry = await deploy("CoreCertificateRegistry", coreCertificateRegistryAbi, coreCertificateRegistryBytecode, [
-    verifier.address,
-  ]);
+  const registry = await deploy(
+    "CoreCertificateRegistry",
+    coreCertificateRegistryAbi,
+    coreCertificateRegistryBytecode,
+    [verifier.address],
+  );
   const manifest: DeploymentManifest = {
     chainId,
     deployer,

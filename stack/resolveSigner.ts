@@ -1,4 +1,4 @@
-import { type Hex, type LocalAccount, isHex } from "viem";
+import { type Hex, isHex, type LocalAccount } from "viem";
 import { nonceManager, privateKeyToAccount } from "viem/accounts";
 import { BaseError } from "../errors/BaseError.js";
 
@@ -27,11 +27,16 @@ export function resolveSigner({ privateKey, chainId }: ResolveSignerParameters):
   const key = privateKey?.trim() || undefined;
   if (key === undefined) {
     if (chainId !== DEV_CHAIN_ID)
-      throw new SignerConfigurationError(`CALDERA_PRIVATE_KEY is not set and chain ${chainId} is not the dev chain ${DEV_CHAIN_ID}`);
+      throw new SignerConfigurationError(
+        `CALDERA_PRIVATE_KEY is not set and chain ${chainId} is not the dev chain ${DEV_CHAIN_ID}`,
+      );
     return privateKeyToAccount(ANVIL_DEV_KEYS[0], { nonceManager });
   }
-  if (!isHex(key) || key.length !== 66) throw new SignerConfigurationError("CALDERA_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
+  if (!isHex(key) || key.length !== 66)
+    throw new SignerConfigurationError("CALDERA_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
   if (chainId !== DEV_CHAIN_ID && (ANVIL_DEV_KEYS as readonly string[]).includes(key.toLowerCase()))
-    throw new SignerConfigurationError(`CALDERA_PRIVATE_KEY is a public anvil dev key; refusing to sign on chain ${chainId}`);
+    throw new SignerConfigurationError(
+      `CALDERA_PRIVATE_KEY is a public anvil dev key; refusing to sign on chain ${chainId}`,
+    );
   return privateKeyToAccount(key, { nonceManager });
 }

@@ -1,4 +1,4 @@
-import { type IncomingMessage, type Server, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
 
@@ -26,10 +26,13 @@ export async function serveApollo<Context extends BaseContext>({
   const http: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     try {
-      if (url.pathname === "/health") return void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+      if (url.pathname === "/health")
+        return void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       if (url.pathname === "/ready") {
         const ok = await ready().catch(() => false);
-        return void res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(ok ? "ready" : "not ready");
+        return void res
+          .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
+          .end(ok ? "ready" : "not ready");
       }
       if (url.pathname !== "/graphql" && url.pathname !== "/")
         return void res.writeHead(404, { "content-type": "text/plain" }).end("not found");

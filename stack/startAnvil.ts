@@ -12,9 +12,19 @@ export type StartAnvilParameters = {
   log: (line: string) => void;
 };
 
-export type AnvilHandle = { rpcUrl: string; started: boolean; pid?: number | undefined; stop: () => Promise<void> };
+export type AnvilHandle = {
+  rpcUrl: string;
+  started: boolean;
+  pid?: number | undefined;
+  stop: () => Promise<void>;
+};
 
-export async function startAnvil({ rpcUrl, port, stateFile, log }: StartAnvilParameters): Promise<AnvilHandle> {
+export async function startAnvil({
+  rpcUrl,
+  port,
+  stateFile,
+  log,
+}: StartAnvilParameters): Promise<AnvilHandle> {
   if (rpcUrl) return { rpcUrl, started: false, stop: async () => {} };
   const args = ["--port", String(port), "--host", "127.0.0.1", "--chain-id", "31337", "--silent"];
   if (stateFile) args.push("--state", stateFile, "--state-interval", "5");

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createWriteStream, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stopChild } from "./startAnvil.js";
@@ -36,7 +36,15 @@ export type IndexerHandle = {
  * contracts' ABIs and the deployment. The views schema stays stable for the subgraph and analysts.
  */
 export async function startIndexer(parameters: StartIndexerParameters): Promise<IndexerHandle> {
-  const { databaseUrl, rpcUrl, manifestPath, viewsSchema, port, logFile, indexerDir = INDEXER_DIR } = parameters;
+  const {
+    databaseUrl,
+    rpcUrl,
+    manifestPath,
+    viewsSchema,
+    port,
+    logFile,
+    indexerDir = INDEXER_DIR,
+  } = parameters;
   const schema = `${viewsSchema}_${buildHash(indexerDir, manifestPath).slice(0, 12)}`;
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: "a" });
@@ -106,14 +114,16 @@ export async function indexedBlock(indexerUrl: string): Promise<bigint> {
   const response = await fetch(`${indexerUrl}/status`).catch(() => undefined);
   if (!response?.ok) return -1n;
   const status = (await response.json()) as Record<string, { block?: { number?: number } }>;
-  const numbers = Object.values(status).map((chain) => BigInt(chain.block?.number ?? -1));
-  return numbers.length === 0 ? -1n : numbers.reduce((a, b) => (a < b ? a : b));
+  const numbers = Object.values(status).map((chain) => chain.block?.number ?? -1);
+  return BigInt(numbers.length === 0 ? -1 : Math.min(...numbers));
 }
 
 function buildHash(indexerDir: string, manifestPath: string): string {
   const hash = createHash("sha256");
   const files = [
-    ...listFiles(indexerDir).filter((f) => /\.(ts|json)$/.test(f) && !f.includes("/.ponder/") && !f.includes("/generated/")),
+    ...listFiles(indexerDir).filter(
+      (f) => /\.(ts|json)$/.test(f) && !f.includes("/.ponder/") && !f.includes("/generated/"),
+    ),
     join(ROOT, "contracts/generated/abis.ts"),
     manifestPath,
   ];

@@ -19,7 +19,12 @@ const DATABASE = "caldera";
  * Real Postgres: the one at DATABASE_URL, or an embedded server whose data folder survives restarts (so a second
  * `caldera up` resumes with the same indexed data).
  */
-export async function startPostgres({ databaseUrl, dataDir, port, log }: StartPostgresParameters): Promise<PostgresHandle> {
+export async function startPostgres({
+  databaseUrl,
+  dataDir,
+  port,
+  log,
+}: StartPostgresParameters): Promise<PostgresHandle> {
   if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
   const asRoot = process.getuid?.() === 0;
   const server = new EmbeddedPostgres({
@@ -43,7 +48,15 @@ export async function startPostgres({ databaseUrl, dataDir, port, log }: StartPo
   if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
   removeStalePidFile(dataDir);
   await server.start();
-  const admin = postgres({ host: "127.0.0.1", port, user: "caldera", password: "caldera", database: "postgres", max: 1, onnotice: () => {} });
+  const admin = postgres({
+    host: "127.0.0.1",
+    port,
+    user: "caldera",
+    password: "caldera",
+    database: "postgres",
+    max: 1,
+    onnotice: () => {},
+  });
   try {
     const [exists] = await admin`select 1 from pg_database where datname = ${DATABASE}`;
     if (!exists) await admin.unsafe(`create database ${DATABASE}`);

@@ -7,16 +7,20 @@ import type { HubServices } from "../resolvers/SubgraphContext.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
 import type { DeploymentManifest } from "./deployment.js";
 import { getFreePort } from "./getFreePort.js";
+import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
 import { startAnvil } from "./startAnvil.js";
 import { type IndexerHandle, startIndexer } from "./startIndexer.js";
 import { startPostgres } from "./startPostgres.js";
-import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
 
 export type StartStackParameters = {
   config: CalderaConfig;
   /** Postgres data, chain state, deployment manifest and logs live here (kept between runs). */
   dataDir: string;
-  env?: { DATABASE_URL?: string | undefined; CALDERA_RPC_URL?: string | undefined; CALDERA_PRIVATE_KEY?: string | undefined };
+  env?: {
+    DATABASE_URL?: string | undefined;
+    CALDERA_RPC_URL?: string | undefined;
+    CALDERA_PRIVATE_KEY?: string | undefined;
+  };
   /** Ports of 0 are replaced by free ones (tests run stacks side by side). */
   log?: (line: string) => void;
 };
@@ -38,7 +42,12 @@ export type Stack = {
  * Brings up the whole hub in dependency order: Postgres → chain → contracts → indexer → subgraph → gateway.
  * On failure everything already started is stopped again, so nothing is left running.
  */
-export async function startStack({ config, dataDir, env = process.env, log = console.log }: StartStackParameters): Promise<Stack> {
+export async function startStack({
+  config,
+  dataDir,
+  env = process.env,
+  log = console.log,
+}: StartStackParameters): Promise<Stack> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((error) => log(`shutdown: ${String(error)}`));
@@ -84,10 +93,20 @@ export async function startStack({ config, dataDir, env = process.env, log = con
     await buildContracts();
     const { deployContracts } = await import("./deployContracts.js");
     const manifestPath = join(dataDir, "deployment.json");
-    const { manifest } = await deployContracts({ publicClient, walletClient, manifestPath, log: (l) => log(`    ${l}`) });
+    const { manifest } = await deployContracts({
+      publicClient,
+      walletClient,
+      manifestPath,
+      log: (l) => log(`    ${l}`),
+    });
     if (chainId === DEV_CHAIN_ID) {
       const { registerDevProvider } = await import("./registerDevProvider.js");
-      await registerDevProvider({ publicClient, walletClient, deployment: manifest, log: (l) => log(`    ${l}`) });
+      await registerDevProvider({
+        publicClient,
+        walletClient,
+        deployment: manifest,
+        log: (l) => log(`    ${l}`),
+      });
     }
 
     log("4/6 indexer (ponder)");
@@ -113,7 +132,12 @@ export async function startStack({ config, dataDir, env = process.env, log = con
       walletClient,
       waitForIndexedBlock: (blockNumber) => indexer.waitForBlock(blockNumber),
     };
-    const subgraph = await startSubgraph({ sql, viewsSchema: config.viewsSchema, hub, port: await port(config.ports.subgraph) });
+    const subgraph = await startSubgraph({
+      sql,
+      viewsSchema: config.viewsSchema,
+      hub,
+      port: await port(config.ports.subgraph),
+    });
     stops.push(subgraph.stop);
     log(`    ${subgraph.url}`);
 

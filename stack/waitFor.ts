@@ -3,12 +3,21 @@ import { BaseError } from "../errors/BaseError.js";
 export class StartupTimeoutError extends BaseError {
   override name = "StartupTimeoutError";
   constructor(what: string, timeoutMs: number, cause?: unknown) {
-    super(`${what} was not ready after ${timeoutMs} ms`, { code: "STARTUP_TIMEOUT", details: { what }, cause });
+    super(`${what} was not ready after ${timeoutMs} ms`, {
+      code: "STARTUP_TIMEOUT",
+      details: { what },
+      cause,
+    });
   }
 }
 
 /** Polls `check` until it returns true; an exception from `check` ends the wait at once. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, intervalMs = 50) {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+  intervalMs = 50,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

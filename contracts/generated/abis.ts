@@ -3,1446 +3,1446 @@
 
 export const coreCertificateRegistryAbi = [
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "contract ICoreQualityVerifier",
-        "name": "verifier_",
-        "type": "address"
-      }
+        internalType: "contract ICoreQualityVerifier",
+        name: "verifier_",
+        type: "address",
+      },
     ],
-    "stateMutability": "nonpayable",
-    "type": "constructor"
+    stateMutability: "nonpayable",
+    type: "constructor",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "bytes32",
-        "name": "datasetCommitment",
-        "type": "bytes32"
-      }
+        internalType: "bytes32",
+        name: "datasetCommitment",
+        type: "bytes32",
+      },
     ],
-    "name": "CommitmentOutOfField",
-    "type": "error"
+    name: "CommitmentOutOfField",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
+        internalType: "address",
+        name: "provider",
+        type: "address",
       },
       {
-        "internalType": "bytes32",
-        "name": "datasetCommitment",
-        "type": "bytes32"
+        internalType: "bytes32",
+        name: "datasetCommitment",
+        type: "bytes32",
       },
       {
-        "internalType": "uint256",
-        "name": "certificateId",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "certificateId",
+        type: "uint256",
+      },
     ],
-    "name": "DatasetAlreadyCertified",
-    "type": "error"
+    name: "DatasetAlreadyCertified",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "available",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "available",
+        type: "uint256",
       },
       {
-        "internalType": "uint256",
-        "name": "required",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "required",
+        type: "uint256",
+      },
     ],
-    "name": "InsufficientGasForVerification",
-    "type": "error"
+    name: "InsufficientGasForVerification",
+    type: "error",
   },
   {
-    "inputs": [],
-    "name": "InvalidProof",
-    "type": "error"
+    inputs: [],
+    name: "InvalidProof",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "string",
-        "name": "reason",
-        "type": "string"
-      }
+        internalType: "string",
+        name: "reason",
+        type: "string",
+      },
     ],
-    "name": "InvalidTerms",
-    "type": "error"
+    name: "InvalidTerms",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "sender",
-        "type": "address"
+        internalType: "address",
+        name: "sender",
+        type: "address",
       },
       {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
     ],
-    "name": "NotProviderOrOperator",
-    "type": "error"
+    name: "NotProviderOrOperator",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
     ],
-    "name": "ProviderAlreadyRegistered",
-    "type": "error"
+    name: "ProviderAlreadyRegistered",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "certificateId",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "certificateId",
+        type: "uint256",
+      },
     ],
-    "name": "UnknownCertificate",
-    "type": "error"
+    name: "UnknownCertificate",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint8",
-        "name": "domain",
-        "type": "uint8"
-      }
+        internalType: "uint8",
+        name: "domain",
+        type: "uint8",
+      },
     ],
-    "name": "UnknownDomain",
-    "type": "error"
+    name: "UnknownDomain",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
     ],
-    "name": "UnknownProvider",
-    "type": "error"
+    name: "UnknownProvider",
+    type: "error",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "uint256",
-        "name": "certificateId",
-        "type": "uint256"
+        indexed: true,
+        internalType: "uint256",
+        name: "certificateId",
+        type: "uint256",
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "provider",
+        type: "address",
       },
       {
-        "indexed": true,
-        "internalType": "uint8",
-        "name": "domain",
-        "type": "uint8"
+        indexed: true,
+        internalType: "uint8",
+        name: "domain",
+        type: "uint8",
       },
       {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "datasetCommitment",
-        "type": "bytes32"
+        indexed: false,
+        internalType: "bytes32",
+        name: "datasetCommitment",
+        type: "bytes32",
       },
       {
-        "indexed": false,
-        "internalType": "uint16",
-        "name": "minIntegrityBps",
-        "type": "uint16"
+        indexed: false,
+        internalType: "uint16",
+        name: "minIntegrityBps",
+        type: "uint16",
       },
       {
-        "indexed": false,
-        "internalType": "uint16",
-        "name": "minTimelinessBps",
-        "type": "uint16"
+        indexed: false,
+        internalType: "uint16",
+        name: "minTimelinessBps",
+        type: "uint16",
       },
       {
-        "indexed": false,
-        "internalType": "uint16",
-        "name": "minContinuityBps",
-        "type": "uint16"
+        indexed: false,
+        internalType: "uint16",
+        name: "minContinuityBps",
+        type: "uint16",
       },
       {
-        "indexed": false,
-        "internalType": "uint16",
-        "name": "maxGapSlots",
-        "type": "uint16"
+        indexed: false,
+        internalType: "uint16",
+        name: "maxGapSlots",
+        type: "uint16",
       },
       {
-        "indexed": false,
-        "internalType": "uint64",
-        "name": "windowStart",
-        "type": "uint64"
+        indexed: false,
+        internalType: "uint64",
+        name: "windowStart",
+        type: "uint64",
       },
       {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "slotSeconds",
-        "type": "uint32"
+        indexed: false,
+        internalType: "uint32",
+        name: "slotSeconds",
+        type: "uint32",
       },
       {
-        "indexed": false,
-        "internalType": "uint32",
-        "name": "deadlineSeconds",
-        "type": "uint32"
+        indexed: false,
+        internalType: "uint32",
+        name: "deadlineSeconds",
+        type: "uint32",
       },
       {
-        "indexed": false,
-        "internalType": "bytes32",
-        "name": "proofHash",
-        "type": "bytes32"
-      }
+        indexed: false,
+        internalType: "bytes32",
+        name: "proofHash",
+        type: "bytes32",
+      },
     ],
-    "name": "CoreCertified",
-    "type": "event"
+    name: "CoreCertified",
+    type: "event",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "provider",
+        type: "address",
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "operator",
+        type: "address",
       },
       {
-        "indexed": false,
-        "internalType": "bool",
-        "name": "approved",
-        "type": "bool"
-      }
+        indexed: false,
+        internalType: "bool",
+        name: "approved",
+        type: "bool",
+      },
     ],
-    "name": "OperatorSet",
-    "type": "event"
+    name: "OperatorSet",
+    type: "event",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "provider",
+        type: "address",
       },
       {
-        "indexed": false,
-        "internalType": "string",
-        "name": "name",
-        "type": "string"
-      }
+        indexed: false,
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
     ],
-    "name": "ProviderRegistered",
-    "type": "event"
+    name: "ProviderRegistered",
+    type: "event",
   },
   {
-    "inputs": [],
-    "name": "VERIFIER_GAS",
-    "outputs": [
+    inputs: [],
+    name: "VERIFIER_GAS",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "certificateId",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "certificateId",
+        type: "uint256",
+      },
     ],
-    "name": "certificate",
-    "outputs": [
+    name: "certificate",
+    outputs: [
       {
-        "components": [
+        components: [
           {
-            "internalType": "address",
-            "name": "provider",
-            "type": "address"
+            internalType: "address",
+            name: "provider",
+            type: "address",
           },
           {
-            "internalType": "uint8",
-            "name": "domain",
-            "type": "uint8"
+            internalType: "uint8",
+            name: "domain",
+            type: "uint8",
           },
           {
-            "internalType": "uint16",
-            "name": "minIntegrityBps",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "minIntegrityBps",
+            type: "uint16",
           },
           {
-            "internalType": "uint16",
-            "name": "minTimelinessBps",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "minTimelinessBps",
+            type: "uint16",
           },
           {
-            "internalType": "uint16",
-            "name": "minContinuityBps",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "minContinuityBps",
+            type: "uint16",
           },
           {
-            "internalType": "uint16",
-            "name": "maxGapSlots",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "maxGapSlots",
+            type: "uint16",
           },
           {
-            "internalType": "bytes32",
-            "name": "datasetCommitment",
-            "type": "bytes32"
-          }
+            internalType: "bytes32",
+            name: "datasetCommitment",
+            type: "bytes32",
+          },
         ],
-        "internalType": "struct ICoreCertificateRegistry.Certificate",
-        "name": "",
-        "type": "tuple"
-      }
+        internalType: "struct ICoreCertificateRegistry.Certificate",
+        name: "",
+        type: "tuple",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "certificateCount",
-    "outputs": [
+    inputs: [],
+    name: "certificateCount",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
+        internalType: "address",
+        name: "provider",
+        type: "address",
       },
       {
-        "internalType": "bytes32",
-        "name": "datasetCommitment",
-        "type": "bytes32"
-      }
+        internalType: "bytes32",
+        name: "datasetCommitment",
+        type: "bytes32",
+      },
     ],
-    "name": "certificateOf",
-    "outputs": [
+    name: "certificateOf",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "certificateId",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "certificateId",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "components": [
+        components: [
           {
-            "internalType": "address",
-            "name": "provider",
-            "type": "address"
+            internalType: "address",
+            name: "provider",
+            type: "address",
           },
           {
-            "internalType": "uint8",
-            "name": "domain",
-            "type": "uint8"
+            internalType: "uint8",
+            name: "domain",
+            type: "uint8",
           },
           {
-            "internalType": "bytes32",
-            "name": "datasetCommitment",
-            "type": "bytes32"
+            internalType: "bytes32",
+            name: "datasetCommitment",
+            type: "bytes32",
           },
           {
-            "internalType": "uint16",
-            "name": "minIntegrityBps",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "minIntegrityBps",
+            type: "uint16",
           },
           {
-            "internalType": "uint16",
-            "name": "minTimelinessBps",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "minTimelinessBps",
+            type: "uint16",
           },
           {
-            "internalType": "uint16",
-            "name": "minContinuityBps",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "minContinuityBps",
+            type: "uint16",
           },
           {
-            "internalType": "uint16",
-            "name": "maxGapSlots",
-            "type": "uint16"
+            internalType: "uint16",
+            name: "maxGapSlots",
+            type: "uint16",
           },
           {
-            "internalType": "uint32",
-            "name": "deadlineSeconds",
-            "type": "uint32"
+            internalType: "uint32",
+            name: "deadlineSeconds",
+            type: "uint32",
           },
           {
-            "internalType": "uint32",
-            "name": "slotSeconds",
-            "type": "uint32"
+            internalType: "uint32",
+            name: "slotSeconds",
+            type: "uint32",
           },
           {
-            "internalType": "uint64",
-            "name": "windowStart",
-            "type": "uint64"
-          }
+            internalType: "uint64",
+            name: "windowStart",
+            type: "uint64",
+          },
         ],
-        "internalType": "struct ICoreCertificateRegistry.CoreClaim",
-        "name": "claim",
-        "type": "tuple"
+        internalType: "struct ICoreCertificateRegistry.CoreClaim",
+        name: "claim",
+        type: "tuple",
       },
       {
-        "internalType": "uint256[2]",
-        "name": "a",
-        "type": "uint256[2]"
+        internalType: "uint256[2]",
+        name: "a",
+        type: "uint256[2]",
       },
       {
-        "internalType": "uint256[2][2]",
-        "name": "b",
-        "type": "uint256[2][2]"
+        internalType: "uint256[2][2]",
+        name: "b",
+        type: "uint256[2][2]",
       },
       {
-        "internalType": "uint256[2]",
-        "name": "c",
-        "type": "uint256[2]"
-      }
+        internalType: "uint256[2]",
+        name: "c",
+        type: "uint256[2]",
+      },
     ],
-    "name": "certify",
-    "outputs": [
+    name: "certify",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "certificateId",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "certificateId",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "provider",
-        "type": "address"
+        internalType: "address",
+        name: "provider",
+        type: "address",
       },
       {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "operator",
+        type: "address",
+      },
     ],
-    "name": "isOperator",
-    "outputs": [
+    name: "isOperator",
+    outputs: [
       {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
     ],
-    "name": "isProvider",
-    "outputs": [
+    name: "isProvider",
+    outputs: [
       {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "string",
-        "name": "name",
-        "type": "string"
-      }
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
     ],
-    "name": "registerProvider",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    name: "registerProvider",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "operator",
-        "type": "address"
+        internalType: "address",
+        name: "operator",
+        type: "address",
       },
       {
-        "internalType": "bool",
-        "name": "approved",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "approved",
+        type: "bool",
+      },
     ],
-    "name": "setOperator",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    name: "setOperator",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "verifier",
-    "outputs": [
+    inputs: [],
+    name: "verifier",
+    outputs: [
       {
-        "internalType": "contract ICoreQualityVerifier",
-        "name": "",
-        "type": "address"
-      }
+        internalType: "contract ICoreQualityVerifier",
+        name: "",
+        type: "address",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
-  }
+    stateMutability: "view",
+    type: "function",
+  },
 ] as const;
 
 export const coreQualityVerifierAbi = [
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256[2]",
-        "name": "_pA",
-        "type": "uint256[2]"
+        internalType: "uint256[2]",
+        name: "_pA",
+        type: "uint256[2]",
       },
       {
-        "internalType": "uint256[2][2]",
-        "name": "_pB",
-        "type": "uint256[2][2]"
+        internalType: "uint256[2][2]",
+        name: "_pB",
+        type: "uint256[2][2]",
       },
       {
-        "internalType": "uint256[2]",
-        "name": "_pC",
-        "type": "uint256[2]"
+        internalType: "uint256[2]",
+        name: "_pC",
+        type: "uint256[2]",
       },
       {
-        "internalType": "uint256[4]",
-        "name": "_pubSignals",
-        "type": "uint256[4]"
-      }
+        internalType: "uint256[4]",
+        name: "_pubSignals",
+        type: "uint256[4]",
+      },
     ],
-    "name": "verifyProof",
-    "outputs": [
+    name: "verifyProof",
+    outputs: [
       {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
-  }
+    stateMutability: "view",
+    type: "function",
+  },
 ] as const;
 
 export const eraTokenAbi = [
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "treasury",
-        "type": "address"
+        internalType: "address",
+        name: "treasury",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "initialSupply",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "initialSupply",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "nonpayable",
-    "type": "constructor"
+    stateMutability: "nonpayable",
+    type: "constructor",
   },
   {
-    "inputs": [],
-    "name": "CheckpointUnorderedInsertion",
-    "type": "error"
+    inputs: [],
+    name: "CheckpointUnorderedInsertion",
+    type: "error",
   },
   {
-    "inputs": [],
-    "name": "ECDSAInvalidSignature",
-    "type": "error"
+    inputs: [],
+    name: "ECDSAInvalidSignature",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "length",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "length",
+        type: "uint256",
+      },
     ],
-    "name": "ECDSAInvalidSignatureLength",
-    "type": "error"
+    name: "ECDSAInvalidSignatureLength",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "bytes32",
-        "name": "s",
-        "type": "bytes32"
-      }
+        internalType: "bytes32",
+        name: "s",
+        type: "bytes32",
+      },
     ],
-    "name": "ECDSAInvalidSignatureS",
-    "type": "error"
+    name: "ECDSAInvalidSignatureS",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "increasedSupply",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "increasedSupply",
+        type: "uint256",
       },
       {
-        "internalType": "uint256",
-        "name": "cap",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "cap",
+        type: "uint256",
+      },
     ],
-    "name": "ERC20ExceededSafeSupply",
-    "type": "error"
+    name: "ERC20ExceededSafeSupply",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "spender",
-        "type": "address"
+        internalType: "address",
+        name: "spender",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "allowance",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "allowance",
+        type: "uint256",
       },
       {
-        "internalType": "uint256",
-        "name": "needed",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "needed",
+        type: "uint256",
+      },
     ],
-    "name": "ERC20InsufficientAllowance",
-    "type": "error"
+    name: "ERC20InsufficientAllowance",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "sender",
-        "type": "address"
+        internalType: "address",
+        name: "sender",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "balance",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "balance",
+        type: "uint256",
       },
       {
-        "internalType": "uint256",
-        "name": "needed",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "needed",
+        type: "uint256",
+      },
     ],
-    "name": "ERC20InsufficientBalance",
-    "type": "error"
+    name: "ERC20InsufficientBalance",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "approver",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "approver",
+        type: "address",
+      },
     ],
-    "name": "ERC20InvalidApprover",
-    "type": "error"
+    name: "ERC20InvalidApprover",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "receiver",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "receiver",
+        type: "address",
+      },
     ],
-    "name": "ERC20InvalidReceiver",
-    "type": "error"
+    name: "ERC20InvalidReceiver",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "sender",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "sender",
+        type: "address",
+      },
     ],
-    "name": "ERC20InvalidSender",
-    "type": "error"
+    name: "ERC20InvalidSender",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "spender",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "spender",
+        type: "address",
+      },
     ],
-    "name": "ERC20InvalidSpender",
-    "type": "error"
+    name: "ERC20InvalidSpender",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "deadline",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "deadline",
+        type: "uint256",
+      },
     ],
-    "name": "ERC2612ExpiredSignature",
-    "type": "error"
+    name: "ERC2612ExpiredSignature",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "signer",
-        "type": "address"
+        internalType: "address",
+        name: "signer",
+        type: "address",
       },
       {
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "owner",
+        type: "address",
+      },
     ],
-    "name": "ERC2612InvalidSigner",
-    "type": "error"
+    name: "ERC2612InvalidSigner",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "timepoint",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "timepoint",
+        type: "uint256",
       },
       {
-        "internalType": "uint48",
-        "name": "clock",
-        "type": "uint48"
-      }
+        internalType: "uint48",
+        name: "clock",
+        type: "uint48",
+      },
     ],
-    "name": "ERC5805FutureLookup",
-    "type": "error"
+    name: "ERC5805FutureLookup",
+    type: "error",
   },
   {
-    "inputs": [],
-    "name": "ERC6372InconsistentClock",
-    "type": "error"
+    inputs: [],
+    name: "ERC6372InconsistentClock",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
+        internalType: "address",
+        name: "account",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "currentNonce",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "currentNonce",
+        type: "uint256",
+      },
     ],
-    "name": "InvalidAccountNonce",
-    "type": "error"
+    name: "InvalidAccountNonce",
+    type: "error",
   },
   {
-    "inputs": [],
-    "name": "InvalidShortString",
-    "type": "error"
+    inputs: [],
+    name: "InvalidShortString",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint8",
-        "name": "bits",
-        "type": "uint8"
+        internalType: "uint8",
+        name: "bits",
+        type: "uint8",
       },
       {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
+      },
     ],
-    "name": "SafeCastOverflowedUintDowncast",
-    "type": "error"
+    name: "SafeCastOverflowedUintDowncast",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "string",
-        "name": "str",
-        "type": "string"
-      }
+        internalType: "string",
+        name: "str",
+        type: "string",
+      },
     ],
-    "name": "StringTooLong",
-    "type": "error"
+    name: "StringTooLong",
+    type: "error",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "expiry",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "expiry",
+        type: "uint256",
+      },
     ],
-    "name": "VotesExpiredSignature",
-    "type": "error"
+    name: "VotesExpiredSignature",
+    type: "error",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "owner",
+        type: "address",
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "spender",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "spender",
+        type: "address",
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
+        indexed: false,
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
+      },
     ],
-    "name": "Approval",
-    "type": "event"
+    name: "Approval",
+    type: "event",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "delegator",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "delegator",
+        type: "address",
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "fromDelegate",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "fromDelegate",
+        type: "address",
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "toDelegate",
-        "type": "address"
-      }
+        indexed: true,
+        internalType: "address",
+        name: "toDelegate",
+        type: "address",
+      },
     ],
-    "name": "DelegateChanged",
-    "type": "event"
+    name: "DelegateChanged",
+    type: "event",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "delegate",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "delegate",
+        type: "address",
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "previousVotes",
-        "type": "uint256"
+        indexed: false,
+        internalType: "uint256",
+        name: "previousVotes",
+        type: "uint256",
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "newVotes",
-        "type": "uint256"
-      }
+        indexed: false,
+        internalType: "uint256",
+        name: "newVotes",
+        type: "uint256",
+      },
     ],
-    "name": "DelegateVotesChanged",
-    "type": "event"
+    name: "DelegateVotesChanged",
+    type: "event",
   },
   {
-    "anonymous": false,
-    "inputs": [],
-    "name": "EIP712DomainChanged",
-    "type": "event"
+    anonymous: false,
+    inputs: [],
+    name: "EIP712DomainChanged",
+    type: "event",
   },
   {
-    "anonymous": false,
-    "inputs": [
+    anonymous: false,
+    inputs: [
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "from",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "from",
+        type: "address",
       },
       {
-        "indexed": true,
-        "internalType": "address",
-        "name": "to",
-        "type": "address"
+        indexed: true,
+        internalType: "address",
+        name: "to",
+        type: "address",
       },
       {
-        "indexed": false,
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
+        indexed: false,
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
+      },
     ],
-    "name": "Transfer",
-    "type": "event"
+    name: "Transfer",
+    type: "event",
   },
   {
-    "inputs": [],
-    "name": "CLOCK_MODE",
-    "outputs": [
+    inputs: [],
+    name: "CLOCK_MODE",
+    outputs: [
       {
-        "internalType": "string",
-        "name": "",
-        "type": "string"
-      }
+        internalType: "string",
+        name: "",
+        type: "string",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "DOMAIN_SEPARATOR",
-    "outputs": [
+    inputs: [],
+    name: "DOMAIN_SEPARATOR",
+    outputs: [
       {
-        "internalType": "bytes32",
-        "name": "",
-        "type": "bytes32"
-      }
+        internalType: "bytes32",
+        name: "",
+        type: "bytes32",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
+        internalType: "address",
+        name: "owner",
+        type: "address",
       },
       {
-        "internalType": "address",
-        "name": "spender",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "spender",
+        type: "address",
+      },
     ],
-    "name": "allowance",
-    "outputs": [
+    name: "allowance",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "spender",
-        "type": "address"
+        internalType: "address",
+        name: "spender",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
+      },
     ],
-    "name": "approve",
-    "outputs": [
+    name: "approve",
+    outputs: [
       {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
     ],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
     ],
-    "name": "balanceOf",
-    "outputs": [
+    name: "balanceOf",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
+        internalType: "address",
+        name: "account",
+        type: "address",
       },
       {
-        "internalType": "uint32",
-        "name": "pos",
-        "type": "uint32"
-      }
+        internalType: "uint32",
+        name: "pos",
+        type: "uint32",
+      },
     ],
-    "name": "checkpoints",
-    "outputs": [
+    name: "checkpoints",
+    outputs: [
       {
-        "components": [
+        components: [
           {
-            "internalType": "uint48",
-            "name": "_key",
-            "type": "uint48"
+            internalType: "uint48",
+            name: "_key",
+            type: "uint48",
           },
           {
-            "internalType": "uint208",
-            "name": "_value",
-            "type": "uint208"
-          }
+            internalType: "uint208",
+            name: "_value",
+            type: "uint208",
+          },
         ],
-        "internalType": "struct Checkpoints.Checkpoint208",
-        "name": "",
-        "type": "tuple"
-      }
+        internalType: "struct Checkpoints.Checkpoint208",
+        name: "",
+        type: "tuple",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "clock",
-    "outputs": [
+    inputs: [],
+    name: "clock",
+    outputs: [
       {
-        "internalType": "uint48",
-        "name": "",
-        "type": "uint48"
-      }
+        internalType: "uint48",
+        name: "",
+        type: "uint48",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "decimals",
-    "outputs": [
+    inputs: [],
+    name: "decimals",
+    outputs: [
       {
-        "internalType": "uint8",
-        "name": "",
-        "type": "uint8"
-      }
+        internalType: "uint8",
+        name: "",
+        type: "uint8",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "delegatee",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "delegatee",
+        type: "address",
+      },
     ],
-    "name": "delegate",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    name: "delegate",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "delegatee",
-        "type": "address"
+        internalType: "address",
+        name: "delegatee",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "nonce",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "nonce",
+        type: "uint256",
       },
       {
-        "internalType": "uint256",
-        "name": "expiry",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "expiry",
+        type: "uint256",
       },
       {
-        "internalType": "uint8",
-        "name": "v",
-        "type": "uint8"
+        internalType: "uint8",
+        name: "v",
+        type: "uint8",
       },
       {
-        "internalType": "bytes32",
-        "name": "r",
-        "type": "bytes32"
+        internalType: "bytes32",
+        name: "r",
+        type: "bytes32",
       },
       {
-        "internalType": "bytes32",
-        "name": "s",
-        "type": "bytes32"
-      }
+        internalType: "bytes32",
+        name: "s",
+        type: "bytes32",
+      },
     ],
-    "name": "delegateBySig",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    name: "delegateBySig",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
     ],
-    "name": "delegates",
-    "outputs": [
+    name: "delegates",
+    outputs: [
       {
-        "internalType": "address",
-        "name": "",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "",
+        type: "address",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "eip712Domain",
-    "outputs": [
+    inputs: [],
+    name: "eip712Domain",
+    outputs: [
       {
-        "internalType": "bytes1",
-        "name": "fields",
-        "type": "bytes1"
+        internalType: "bytes1",
+        name: "fields",
+        type: "bytes1",
       },
       {
-        "internalType": "string",
-        "name": "name",
-        "type": "string"
+        internalType: "string",
+        name: "name",
+        type: "string",
       },
       {
-        "internalType": "string",
-        "name": "version",
-        "type": "string"
+        internalType: "string",
+        name: "version",
+        type: "string",
       },
       {
-        "internalType": "uint256",
-        "name": "chainId",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "chainId",
+        type: "uint256",
       },
       {
-        "internalType": "address",
-        "name": "verifyingContract",
-        "type": "address"
+        internalType: "address",
+        name: "verifyingContract",
+        type: "address",
       },
       {
-        "internalType": "bytes32",
-        "name": "salt",
-        "type": "bytes32"
+        internalType: "bytes32",
+        name: "salt",
+        type: "bytes32",
       },
       {
-        "internalType": "uint256[]",
-        "name": "extensions",
-        "type": "uint256[]"
-      }
+        internalType: "uint256[]",
+        name: "extensions",
+        type: "uint256[]",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "uint256",
-        "name": "timepoint",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "timepoint",
+        type: "uint256",
+      },
     ],
-    "name": "getPastTotalSupply",
-    "outputs": [
+    name: "getPastTotalSupply",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
+        internalType: "address",
+        name: "account",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "timepoint",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "timepoint",
+        type: "uint256",
+      },
     ],
-    "name": "getPastVotes",
-    "outputs": [
+    name: "getPastVotes",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
     ],
-    "name": "getVotes",
-    "outputs": [
+    name: "getVotes",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "name",
-    "outputs": [
+    inputs: [],
+    name: "name",
+    outputs: [
       {
-        "internalType": "string",
-        "name": "",
-        "type": "string"
-      }
+        internalType: "string",
+        name: "",
+        type: "string",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "owner",
+        type: "address",
+      },
     ],
-    "name": "nonces",
-    "outputs": [
+    name: "nonces",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "account",
-        "type": "address"
-      }
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
     ],
-    "name": "numCheckpoints",
-    "outputs": [
+    name: "numCheckpoints",
+    outputs: [
       {
-        "internalType": "uint32",
-        "name": "",
-        "type": "uint32"
-      }
+        internalType: "uint32",
+        name: "",
+        type: "uint32",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "owner",
-        "type": "address"
+        internalType: "address",
+        name: "owner",
+        type: "address",
       },
       {
-        "internalType": "address",
-        "name": "spender",
-        "type": "address"
+        internalType: "address",
+        name: "spender",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
       },
       {
-        "internalType": "uint256",
-        "name": "deadline",
-        "type": "uint256"
+        internalType: "uint256",
+        name: "deadline",
+        type: "uint256",
       },
       {
-        "internalType": "uint8",
-        "name": "v",
-        "type": "uint8"
+        internalType: "uint8",
+        name: "v",
+        type: "uint8",
       },
       {
-        "internalType": "bytes32",
-        "name": "r",
-        "type": "bytes32"
+        internalType: "bytes32",
+        name: "r",
+        type: "bytes32",
       },
       {
-        "internalType": "bytes32",
-        "name": "s",
-        "type": "bytes32"
-      }
+        internalType: "bytes32",
+        name: "s",
+        type: "bytes32",
+      },
     ],
-    "name": "permit",
-    "outputs": [],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    name: "permit",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "symbol",
-    "outputs": [
+    inputs: [],
+    name: "symbol",
+    outputs: [
       {
-        "internalType": "string",
-        "name": "",
-        "type": "string"
-      }
+        internalType: "string",
+        name: "",
+        type: "string",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [],
-    "name": "totalSupply",
-    "outputs": [
+    inputs: [],
+    name: "totalSupply",
+    outputs: [
       {
-        "internalType": "uint256",
-        "name": "",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
     ],
-    "stateMutability": "view",
-    "type": "function"
+    stateMutability: "view",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "to",
-        "type": "address"
+        internalType: "address",
+        name: "to",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
+      },
     ],
-    "name": "transfer",
-    "outputs": [
+    name: "transfer",
+    outputs: [
       {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
     ],
-    "stateMutability": "nonpayable",
-    "type": "function"
+    stateMutability: "nonpayable",
+    type: "function",
   },
   {
-    "inputs": [
+    inputs: [
       {
-        "internalType": "address",
-        "name": "from",
-        "type": "address"
+        internalType: "address",
+        name: "from",
+        type: "address",
       },
       {
-        "internalType": "address",
-        "name": "to",
-        "type": "address"
+        internalType: "address",
+        name: "to",
+        type: "address",
       },
       {
-        "internalType": "uint256",
-        "name": "value",
-        "type": "uint256"
-      }
+        internalType: "uint256",
+        name: "value",
+        type: "uint256",
+      },
     ],
-    "name": "transferFrom",
-    "outputs": [
+    name: "transferFrom",
+    outputs: [
       {
-        "internalType": "bool",
-        "name": "",
-        "type": "bool"
-      }
+        internalType: "bool",
+        name: "",
+        type: "bool",
+      },
     ],
-    "stateMutability": "nonpayable",
-    "type": "function"
-  }
+    stateMutability: "nonpayable",
+    type: "function",
+  },
 ] as const;

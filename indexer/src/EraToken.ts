@@ -1,6 +1,6 @@
-import { zeroAddress } from "viem";
 import { ponder } from "ponder:registry";
 import { tokenAccount, tokenAllowance, tokenTransfer } from "ponder:schema";
+import { zeroAddress } from "viem";
 
 const emptyAccount = { balance: 0n, delegate: null, votes: 0n };
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coreCertificateRegistryAbi } from "../../contracts/generated/abis.js";
 import { startSubgraph } from "../../resolvers/startSubgraph.js";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
-import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
 import { sensorDataset } from "../support/sensorDataset.js";
+import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
 
 const CERTIFY = /* GraphQL */ `
   mutation Certify($input: CertifyCoreInput!) {
@@ -62,13 +62,19 @@ afterAll(async () => {
 /** Nothing may be sent or stored on a rejected request: same signer nonce, same number of certificates. */
 async function sideEffects() {
   const nonce = await stack.hub.publicClient.getTransactionCount({ address: devProvider });
-  const [{ count }] = (await sql`select count(*)::int as count from caldera.certificate`) as unknown as [{ count: number }];
+  const [{ count }] = (await sql`select count(*)::int as count from caldera.certificate`) as unknown as [
+    { count: number },
+  ];
   return { nonce, count };
 }
 
 describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway)", () => {
   it("certifies a dataset through the gateway and serves it from the gateway and from SQL", async () => {
-    const input = { provider: devProvider, domain: "AGRICULTURAL", ...sensorDataset({ missing: [40, 41], late: [7] }) };
+    const input = {
+      provider: devProvider,
+      domain: "AGRICULTURAL",
+      ...sensorDataset({ missing: [40, 41], late: [7] }),
+    };
     const result = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
     expect(result.errors).toBeUndefined();
     const payload = result.data?.certifyCore;
@@ -84,11 +90,19 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
       domain: "AGRICULTURAL",
       provider: { address: devProvider, name: "Caldera dev provider", certificateCount: 1 },
       thresholds: { integrityBps: 9791, timelinessBps: 9893, continuityBps: 9684, maxGapSlots: 2 },
-      window: { start: "2026-06-01T00:00:00Z", end: "2026-06-02T00:00:00Z", slots: 96, slotSeconds: 900, deadlineSeconds: 600 },
+      window: {
+        start: "2026-06-01T00:00:00Z",
+        end: "2026-06-02T00:00:00Z",
+        slots: 96,
+        slotSeconds: 900,
+        deadlineSeconds: 600,
+      },
     });
     expect(Number(payload?.gasUsed)).toBeLessThan(350_000);
 
-    const read = await graphql<{ certificate: { id: string; datasetCommitment: string; provider: { address: string } } }>(
+    const read = await graphql<{
+      certificate: { id: string; datasetCommitment: string; provider: { address: string } };
+    }>(
       stack.gatewayUrl,
       `query($id: ID!) { certificate(id: $id) { id datasetCommitment provider { address } } }`,
       { id: "1" },
@@ -127,16 +141,26 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
         pageInfo { hasNextPage hasPreviousPage endCursor }
       }
     }`;
-    type Page = { certificates: { totalCount: number; edges: { node: { id: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+    type Page = {
+      certificates: {
+        totalCount: number;
+        edges: { node: { id: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
     const first = await graphql<Page>(stack.gatewayUrl, page);
     expect(first.data?.certificates.totalCount).toBe(2);
     expect(first.data?.certificates.edges.map((e) => e.node.id)).toEqual(["3"]);
     expect(first.data?.certificates.pageInfo.hasNextPage).toBe(true);
-    const second = await graphql<Page>(stack.gatewayUrl, page, { after: first.data?.certificates.pageInfo.endCursor });
+    const second = await graphql<Page>(stack.gatewayUrl, page, {
+      after: first.data?.certificates.pageInfo.endCursor,
+    });
     expect(second.data?.certificates.edges.map((e) => e.node.id)).toEqual(["2"]);
     expect(second.data?.certificates.pageInfo.hasNextPage).toBe(false);
 
-    const byProvider = await graphql<{ provider: { certificateCount: number; certificates: { edges: { node: { id: string } }[] } } }>(
+    const byProvider = await graphql<{
+      provider: { certificateCount: number; certificates: { edges: { node: { id: string } }[] } };
+    }>(
       stack.gatewayUrl,
       `query($a: Address!) { provider(address: $a) { certificateCount certificates(first: 10) { edges { node { id } } } } }`,
       { a: devProvider },
@@ -147,9 +171,26 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
 
   it.each([
     ["too few readings", { readings: sensorDataset().readings.slice(0, 1) }, "INVALID_DATASET"],
-    ["an out-of-range value", { readings: [{ ...sensorDataset().readings[0], value: 1e12 }, ...sensorDataset().readings.slice(1)] }, "INVALID_DATASET"],
-    ["a reading outside the window", { readings: [{ ...sensorDataset().readings[0], observedAt: "2026-05-31T23:00:00Z" }, ...sensorDataset().readings.slice(1)] }, "INVALID_DATASET"],
-    ["a threshold the data does not meet", { thresholds: { integrityBps: 10_000 }, ...sensorDataset({ missing: [3] }) }, "THRESHOLD_NOT_MET"],
+    [
+      "an out-of-range value",
+      { readings: [{ ...sensorDataset().readings[0], value: 1e12 }, ...sensorDataset().readings.slice(1)] },
+      "INVALID_DATASET",
+    ],
+    [
+      "a reading outside the window",
+      {
+        readings: [
+          { ...sensorDataset().readings[0], observedAt: "2026-05-31T23:00:00Z" },
+          ...sensorDataset().readings.slice(1),
+        ],
+      },
+      "INVALID_DATASET",
+    ],
+    [
+      "a threshold the data does not meet",
+      { thresholds: { integrityBps: 10_000 }, ...sensorDataset({ missing: [3] }) },
+      "THRESHOLD_NOT_MET",
+    ],
     ["an unknown provider", { provider: "0x000000000000000000000000000000000000dEaD" }, "UNKNOWN_PROVIDER"],
     ["the same dataset again", {}, "ALREADY_CERTIFIED"],
   ])("rejects %s with a typed error and sends nothing", async (_case, override, code) => {
@@ -177,11 +218,29 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
 
   it("certifies for another provider only after it approves the hub as operator", async () => {
     const providerAccount = privateKeyToAccount(ANVIL_DEV_KEYS[2]);
-    const registry = { address: stack.deployment.contracts.CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
-    const wallet = createWalletClient({ account: providerAccount, chain: stack.hub.walletClient.chain, transport: http(stack.rpcUrl) });
+    const registry = {
+      address: stack.deployment.contracts.CoreCertificateRegistry.address,
+      abi: coreCertificateRegistryAbi,
+    } as const;
+    const wallet = createWalletClient({
+      account: providerAccount,
+      chain: stack.hub.walletClient.chain,
+      transport: http(stack.rpcUrl),
+    });
     const client = createPublicClient({ transport: http(stack.rpcUrl) });
-    await client.waitForTransactionReceipt({ hash: await wallet.writeContract({ ...registry, functionName: "registerProvider", args: ["Green Valley Farm"], chain: wallet.chain }) });
-    const input = { provider: providerAccount.address, domain: "AGRICULTURAL", ...sensorDataset({ offset: 7 }) };
+    await client.waitForTransactionReceipt({
+      hash: await wallet.writeContract({
+        ...registry,
+        functionName: "registerProvider",
+        args: ["Green Valley Farm"],
+        chain: wallet.chain,
+      }),
+    });
+    const input = {
+      provider: providerAccount.address,
+      domain: "AGRICULTURAL",
+      ...sensorDataset({ offset: 7 }),
+    };
 
     const before = await sideEffects();
     const refused = await graphql(stack.gatewayUrl, CERTIFY, { input });
@@ -189,11 +248,19 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     expect(await sideEffects()).toEqual(before);
 
     await client.waitForTransactionReceipt({
-      hash: await wallet.writeContract({ ...registry, functionName: "setOperator", args: [devProvider, true], chain: wallet.chain }),
+      hash: await wallet.writeContract({
+        ...registry,
+        functionName: "setOperator",
+        args: [devProvider, true],
+        chain: wallet.chain,
+      }),
     });
     const accepted = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
     expect(accepted.errors).toBeUndefined();
-    expect(accepted.data?.certifyCore.certificate.provider).toMatchObject({ address: providerAccount.address, name: "Green Valley Farm" });
+    expect(accepted.data?.certifyCore.certificate.provider).toMatchObject({
+      address: providerAccount.address,
+      name: "Green Valley Farm",
+    });
   });
 
   it("answers CHAIN_UNAVAILABLE when the chain is down, before proving", async () => {
@@ -201,9 +268,17 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     const deadHub = {
       ...stack.hub,
       publicClient: createPublicClient({ transport: http(deadRpc, { retryCount: 0 }) }),
-      walletClient: createWalletClient({ account: stack.hub.walletClient.account, transport: http(deadRpc, { retryCount: 0 }) }),
+      walletClient: createWalletClient({
+        account: stack.hub.walletClient.account,
+        transport: http(deadRpc, { retryCount: 0 }),
+      }),
     } as typeof stack.hub;
-    const isolated = await startSubgraph({ sql: postgres(stack.postgresUrl, { transform: postgres.camel, max: 1 }), viewsSchema: "caldera", hub: deadHub, port: 0 });
+    const isolated = await startSubgraph({
+      sql: postgres(stack.postgresUrl, { transform: postgres.camel, max: 1 }),
+      viewsSchema: "caldera",
+      hub: deadHub,
+      port: 0,
+    });
     try {
       const before = await sideEffects();
       const result = await graphql(isolated.url, CERTIFY, {

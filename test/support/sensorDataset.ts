@@ -7,7 +7,12 @@ export type SensorDatasetParameters = {
   offset?: number;
 };
 
-export function sensorDataset({ windowStart = "2026-06-01T00:00:00Z", missing = [], late = [], offset = 0 }: SensorDatasetParameters = {}) {
+export function sensorDataset({
+  windowStart = "2026-06-01T00:00:00Z",
+  missing = [],
+  late = [],
+  offset = 0,
+}: SensorDatasetParameters = {}) {
   const start = Date.parse(windowStart) / 1000;
   const iso = (s: number) => new Date(s * 1000).toISOString().replace(".000Z", "Z");
   const readings = [];

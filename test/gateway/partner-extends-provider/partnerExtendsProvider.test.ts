@@ -25,7 +25,10 @@ beforeAll(async () => {
     },
   };
   partner = await serveApollo({
-    server: new ApolloServer({ schema: buildSubgraphSchema([{ typeDefs, resolvers }]), plugins: [ApolloServerPluginInlineTraceDisabled()] }),
+    server: new ApolloServer({
+      schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+    }),
     port: 0,
     context: async () => ({}),
     ready: async () => true,
@@ -42,7 +45,10 @@ describe("gateway: a partner subgraph extends Provider", () => {
   it("joins Caldera's provider fields with the partner's in one query", async () => {
     const address = stack.hub.walletClient.account.address;
     scores.set(address.toLowerCase(), 42);
-    const result = await graphql<{ provider: { name: string; eraBalance: string; partnerRiskScore: number }; partnerStatus: string }>(
+    const result = await graphql<{
+      provider: { name: string; eraBalance: string; partnerRiskScore: number };
+      partnerStatus: string;
+    }>(
       stack.gatewayUrl,
       `query($a: Address!) { partnerStatus provider(address: $a) { name eraBalance partnerRiskScore } }`,
       { a: address },
@@ -50,7 +56,11 @@ describe("gateway: a partner subgraph extends Provider", () => {
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
       partnerStatus: "ok",
-      provider: { name: "Caldera dev provider", eraBalance: "1000000000000000000000000000", partnerRiskScore: 42 },
+      provider: {
+        name: "Caldera dev provider",
+        eraBalance: "1000000000000000000000000000",
+        partnerRiskScore: 42,
+      },
     });
   });
 
