@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
@@ -36,15 +36,17 @@ export const stackBench: BenchSuite = {
       rows.push(await eventLatencyRow(stack));
       rows.push(await sqlStatementsRow(stack));
       rows.push(await gatewayRatioRow(stack));
-      rows.push(await backfillRow(stack));
-    } finally {
-      const peak = memory.stop();
+      // Before the backfill row, which runs two extra indexers that are not part of the stack.
+      const peak = await memory.stop();
       rows.push({
-        row: "peak RSS of the whole stack",
+        row: "peak memory of the whole stack (sum of PSS)",
         target: "≤ 1.5 GB",
         measured: `${(peak / 1024 ** 3).toFixed(2)} GB`,
         met: peak <= 1.5 * 1024 ** 3,
       });
+      rows.push(await backfillRow(stack));
+    } finally {
+      await memory.stop();
       await stack.teardown();
     }
     return rows;
@@ -258,37 +260,57 @@ async function backfillRow(stack: TestStack): Promise<BenchRow> {
   };
 }
 
-/** Peak resident memory of this process, its children (anvil, ponder) and the embedded Postgres processes. */
+/**
+ * Peak memory of the stack: this process (subgraph, gateway, prover), its children (anvil, ponder) and the
+ * embedded Postgres processes. Summed as PSS, i.e. resident pages with shared ones split among their sharers:
+ * summing plain RSS would count Postgres's shared buffers once per backend. Sampled asynchronously from /proc so
+ * the sampling does not slow what it measures.
+ */
 function sampleStackMemory(stack: TestStack) {
   let peak = 0;
-  const sample = () => {
-    const table = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,args="], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .map((line) => {
-        const [pid, ppid, rss, ...args] = line.trim().split(/\s+/);
-        return { pid: Number(pid), ppid: Number(ppid), rss: Number(rss) * 1024, args: args.join(" ") };
-      });
+  let running = true;
+  const pssOf = async (pid: number) => {
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
+    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+  };
+  const sample = async () => {
+    const processes = await Promise.all(
+      (await readdir("/proc"))
+        .filter((name) => /^\d+$/.test(name))
+        .map(async (name) => {
+          const [stat, cmdline] = await Promise.all([
+            readFile(`/proc/${name}/stat`, "utf8").catch(() => ""),
+            readFile(`/proc/${name}/cmdline`, "utf8").catch(() => ""),
+          ]);
+          return {
+            pid: Number(name),
+            ppid: Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]),
+            cmdline,
+          };
+        }),
+    );
     const members = new Set<number>([process.pid]);
     for (let grew = true; grew; ) {
       grew = false;
-      for (const p of table)
-        if (!members.has(p.pid) && (members.has(p.ppid) || p.args.includes(stack.dataDir))) {
+      for (const p of processes)
+        if (!members.has(p.pid) && (members.has(p.ppid) || p.cmdline.includes(stack.dataDir))) {
           members.add(p.pid);
           grew = true;
         }
     }
-    peak = Math.max(
-      peak,
-      table.filter((p) => members.has(p.pid)).reduce((sum, p) => sum + p.rss, 0),
-    );
+    const total = (await Promise.all([...members].map(pssOf))).reduce((sum, pss) => sum + pss, 0);
+    peak = Math.max(peak, total);
   };
-  const timer = setInterval(sample, 250);
-  sample();
+  const loop = (async () => {
+    while (running) {
+      await sample();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  })();
   return {
-    stop: () => {
-      clearInterval(timer);
-      sample();
+    stop: async () => {
+      running = false;
+      await loop;
       return peak;
     },
   };

@@ -27,7 +27,7 @@ export async function startAnvil({
 }: StartAnvilParameters): Promise<AnvilHandle> {
   if (rpcUrl) return { rpcUrl, started: false, stop: async () => {} };
   const args = ["--port", String(port), "--host", "127.0.0.1", "--chain-id", "31337", "--silent"];
-  if (stateFile) args.push("--state", stateFile, "--state-interval", "5");
+  if (stateFile) args.push("--state", stateFile, "--state-interval", "10");
   const [command, prefix] = anvilCommand();
   const child = spawn(command, [...prefix, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (chunk: Buffer) => log(`anvil: ${chunk.toString().trim()}`));
