@@ -11,23 +11,6 @@ import {CoreQualityVerifier} from "../src/verifiers/CoreQualityVerifier.sol";
 /// @notice Verifies the real Groth16 proof in fixtures/coreQualityProof.json (made by `npm run build:circuits`
 ///         for provider anvil #1, chain 31337 and the registry address setUp deploys to).
 contract CoreCertificateRegistryTest is Test {
-    event ProviderRegistered(address indexed provider, string name);
-    event OperatorSet(address indexed provider, address indexed operator, bool approved);
-    event CoreCertified(
-        uint256 indexed certificateId,
-        address indexed provider,
-        uint8 indexed domain,
-        bytes32 datasetCommitment,
-        uint16 minIntegrityBps,
-        uint16 minTimelinessBps,
-        uint16 minContinuityBps,
-        uint16 maxGapSlots,
-        uint64 windowStart,
-        uint32 slotSeconds,
-        uint32 deadlineSeconds,
-        bytes32 proofHash
-    );
-
     uint256 internal constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     address internal constant OTHER_PROVIDER = address(0xB0B);
@@ -82,7 +65,7 @@ contract CoreCertificateRegistryTest is Test {
 
     function test_certify_acceptsTheFixtureProofAndEmitsCoreCertified() public {
         vm.expectEmit(true, true, true, true);
-        emit CoreCertified(
+        emit ICoreCertificateRegistry.CoreCertified(
             1,
             provider,
             claim.domain,
@@ -136,7 +119,7 @@ contract CoreCertificateRegistryTest is Test {
 
     function test_certify_acceptsAnApprovedOperatorAndStopsAfterRevocation() public {
         vm.expectEmit(true, true, false, true);
-        emit OperatorSet(provider, RELAYER, true);
+        emit ICoreCertificateRegistry.OperatorSet(provider, RELAYER, true);
         vm.prank(provider);
         registry.setOperator(RELAYER, true);
         assertEq(_certifyAs(RELAYER), 1, "relayed certificate");
@@ -201,7 +184,7 @@ contract CoreCertificateRegistryTest is Test {
 
     function test_registerProvider_emitsAndRejectsASecondRegistration() public {
         vm.expectEmit(true, false, false, true);
-        emit ProviderRegistered(address(0xF00D), "New farm");
+        emit ICoreCertificateRegistry.ProviderRegistered(address(0xF00D), "New farm");
         vm.prank(address(0xF00D));
         registry.registerProvider("New farm");
         assertTrue(registry.isProvider(address(0xF00D)), "registered");
