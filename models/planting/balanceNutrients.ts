@@ -31,7 +31,11 @@ const SOIL_CREDIT = { n: 1, p2o5: 0.5, k2o: 0.25 } as const;
  * Mass balance per nutrient: fertiliser = (target yield × removal − soil credit) / recovery, floored at zero;
  * the adjustment is relative to the same balance at the reference yield and a medium soil test.
  */
-export function balanceNutrients({ crop, targetYieldTPerHa, soilTest }: BalanceNutrientsParameters): NutrientAdjustment[] {
+export function balanceNutrients({
+  crop,
+  targetYieldTPerHa,
+  soilTest,
+}: BalanceNutrientsParameters): NutrientAdjustment[] {
   const need = (key: "n" | "p2o5" | "k2o", yieldT: number, soil: number) =>
     Math.max(0, (yieldT * crop.removalKgPerTonne[key] - SOIL_CREDIT[key] * soil) / RECOVERY[key]);
   return (

@@ -21,6 +21,7 @@ export function cropCoefficientOnDay(crop: CropParameters, curve: CropCoefficien
   if (day < ini) return curve.kcIni;
   if (day < ini + dev) return curve.kcIni + ((day - ini) / dev) * (curve.kcMid - curve.kcIni);
   if (day < ini + dev + mid) return curve.kcMid;
-  if (day < ini + dev + mid + late) return curve.kcMid + ((day - ini - dev - mid) / late) * (curve.kcEnd - curve.kcMid);
+  if (day < ini + dev + mid + late)
+    return curve.kcMid + ((day - ini - dev - mid) / late) * (curve.kcEnd - curve.kcMid);
   return curve.kcEnd;
 }

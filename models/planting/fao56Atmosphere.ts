@@ -31,7 +31,13 @@ export function vapourPressureSlope(t: number): number {
 /** The humidity forms FAO-56 allows for actual vapour pressure ea, most to least preferred. */
 export type HumidityObservation =
   | { kind: "dewPoint"; tDew: number }
-  | { kind: "psychrometer"; tDry: number; tWet: number; pressure: number; ventilated: "assmann" | "natural" | "indoor" }
+  | {
+      kind: "psychrometer";
+      tDry: number;
+      tWet: number;
+      pressure: number;
+      ventilated: "assmann" | "natural" | "indoor";
+    }
   | { kind: "rhMaxMin"; rhMax: number; rhMin: number; tMax: number; tMin: number }
   | { kind: "rhMax"; rhMax: number; tMin: number }
   | { kind: "rhMean"; rhMean: number; tMax: number; tMin: number };
@@ -45,9 +51,16 @@ export function actualVapourPressure(h: HumidityObservation): number {
     case "dewPoint":
       return saturationVapourPressure(h.tDew);
     case "psychrometer":
-      return saturationVapourPressure(h.tWet) - PSYCHROMETER_COEFFICIENT[h.ventilated] * h.pressure * (h.tDry - h.tWet);
+      return (
+        saturationVapourPressure(h.tWet) -
+        PSYCHROMETER_COEFFICIENT[h.ventilated] * h.pressure * (h.tDry - h.tWet)
+      );
     case "rhMaxMin":
-      return (saturationVapourPressure(h.tMin) * (h.rhMax / 100) + saturationVapourPressure(h.tMax) * (h.rhMin / 100)) / 2;
+      return (
+        (saturationVapourPressure(h.tMin) * (h.rhMax / 100) +
+          saturationVapourPressure(h.tMax) * (h.rhMin / 100)) /
+        2
+      );
     case "rhMax":
       return saturationVapourPressure(h.tMin) * (h.rhMax / 100);
     case "rhMean":

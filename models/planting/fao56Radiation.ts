@@ -4,7 +4,13 @@
 const SOLAR_CONSTANT = 0.082; // MJ m⁻² min⁻¹
 const STEFAN_BOLTZMANN = 4.903e-9; // MJ K⁻⁴ m⁻² day⁻¹
 
-export type SolarGeometry = { dr: number; declination: number; sunsetHourAngle: number; ra: number; daylightHours: number };
+export type SolarGeometry = {
+  dr: number;
+  declination: number;
+  sunsetHourAngle: number;
+  ra: number;
+  daylightHours: number;
+};
 
 /** Eqs. 21–25 and 34: extraterrestrial radiation Ra and daylight hours N for a day of the year. */
 export function solarGeometry(latitudeDeg: number, dayOfYear: number): SolarGeometry {
@@ -38,7 +44,13 @@ export function netShortwaveRadiation(rs: number, albedo = 0.23): number {
 }
 
 /** Eq. 39: net outgoing longwave radiation Rnl. */
-export function netLongwaveRadiation(tMax: number, tMin: number, ea: number, rs: number, rso: number): number {
+export function netLongwaveRadiation(
+  tMax: number,
+  tMin: number,
+  ea: number,
+  rs: number,
+  rso: number,
+): number {
   const k4 = ((tMax + 273.16) ** 4 + (tMin + 273.16) ** 4) / 2;
   const relativeShortwave = Math.min(1, rs / rso); // Rs/Rso ≤ 1.0 (FAO-56, eq. 39 notes)
   return STEFAN_BOLTZMANN * k4 * (0.34 - 0.14 * Math.sqrt(ea)) * (1.35 * relativeShortwave - 0.35);

@@ -58,7 +58,10 @@ export function generateWeatherSeries(p: GenerateWeatherSeriesParameters): Weath
     const date = new Date(start + i * 86_400_000);
     const dayOfYear = Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 0)) / 86_400_000);
     wet = prng.next() < (wet ? wetAfterWet : wetAfterDry);
-    const mean = meanTemperature + seasonalAmplitude * Math.cos((2 * Math.PI * (dayOfYear - peakDay)) / 365) + prng.normal(0, 1.5);
+    const mean =
+      meanTemperature +
+      seasonalAmplitude * Math.cos((2 * Math.PI * (dayOfYear - peakDay)) / 365) +
+      prng.normal(0, 1.5);
     const range = Math.max(2, diurnalRange * (wet ? 0.6 : 1) + prng.normal(0, 1.5));
     const rhMin = Math.min(95, Math.max(15, (wet ? 70 : 45) + prng.normal(0, 8)));
     const rhMax = Math.min(100, Math.max(rhMin + 5, (wet ? 97 : 85) + prng.normal(0, 5)));

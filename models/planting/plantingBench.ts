@@ -21,6 +21,13 @@ export const plantingBench: BenchSuite = {
       runModel(plantingModel, input);
       times.push(performance.now() - started);
     }
-    return [{ row: "planting plan, 150-day season, p50", target: "report", measured: `${percentile(times, 50).toFixed(2)} ms`, met: null }];
+    return [
+      {
+        row: "planting plan, 150-day season, p50",
+        target: "report",
+        measured: `${percentile(times, 50).toFixed(2)} ms`,
+        met: null,
+      },
+    ];
   },
 };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { runModel } from "../defineModel.js";
 import { ModelInputError } from "../ModelInputError.js";
+import { balanceNutrients } from "./balanceNutrients.js";
+import { adjustCropCoefficient, cropCoefficientOnDay } from "./cropCoefficient.js";
 import { CROPS } from "./crops.js";
 import { generateWeatherSeries } from "./generateWeatherSeries.js";
 import { type PlantingInput, plantingModel } from "./plantingModel.js";
 import { scheduleIrrigation } from "./scheduleIrrigation.js";
-import { balanceNutrients } from "./balanceNutrients.js";
-import { adjustCropCoefficient, cropCoefficientOnDay } from "./cropCoefficient.js";
 
 const season = (seed: number, wetAfterDry = 0.2, meanWetDayRainMm = 8): PlantingInput => ({
   station: { latitudeDeg: 34.7, elevationM: 120, windHeightM: 10 },
@@ -15,7 +15,14 @@ const season = (seed: number, wetAfterDry = 0.2, meanWetDayRainMm = 8): Planting
   // sandy loam: little water held, so irrigation is frequent
   soil: { fieldCapacity: 0.18, wiltingPoint: 0.08 },
   nutrients: { targetYieldTPerHa: 9, soilTest: { n: 40, p2o5: 30, k2o: 60 } },
-  weather: generateWeatherSeries({ seed, latitudeDeg: 34.7, startDate: "2026-04-15", days: 150, wetAfterDry, meanWetDayRainMm }),
+  weather: generateWeatherSeries({
+    seed,
+    latitudeDeg: 34.7,
+    startDate: "2026-04-15",
+    days: 150,
+    wetAfterDry,
+    meanWetDayRainMm,
+  }),
 });
 
 const fieldOf = (fn: () => unknown) => {
@@ -31,7 +38,9 @@ const fieldOf = (fn: () => unknown) => {
 describe("planting optimisation model", () => {
   it("produces a readable plan with the numbers behind it", () => {
     const { output } = runModel(plantingModel, season(1));
-    expect(output.summary).toMatch(/^irrigate every \d+ days, \d+ mm; [+-]\d+% (nitrogen|phosphate|potassium)$/);
+    expect(output.summary).toMatch(
+      /^irrigate every \d+ days, \d+ mm; [+-]\d+% (nitrogen|phosphate|potassium)$/,
+    );
     expect(output.irrigation.events.length).toBeGreaterThanOrEqual(2);
     expect(output.numbers.et0Mm).toHaveLength(150);
     expect(output.fertiliser.find((f) => f.nutrient === "potassium")?.adjustmentPercent).toBeGreaterThan(0);
@@ -45,16 +54,36 @@ describe("planting optimisation model", () => {
   });
 
   it.each([1, 2, 3, 4, 5])("gives the same output hash for the same input (seed %i)", (seed) => {
-    expect(runModel(plantingModel, season(seed)).outputHash).toBe(runModel(plantingModel, structuredClone(season(seed))).outputHash);
+    expect(runModel(plantingModel, season(seed)).outputHash).toBe(
+      runModel(plantingModel, structuredClone(season(seed))).outputHash,
+    );
   });
 
   it.each([
-    ["$.weather[3].rhMin", (i: PlantingInput) => Object.assign(i.weather[3] as object, { rhMin: 90, rhMax: 80 })],
-    ["$.weather[0].tMin", (i: PlantingInput) => Object.assign(i.weather[0] as object, { tMin: 30, tMax: 20 })],
-    ["$.weather[2].sunshineHours", (i: PlantingInput) => Object.assign(i.weather[2] as object, { sunshineHours: -1 })],
-    ["$.weather[2].sunshineHours", (i: PlantingInput) => Object.assign(i.weather[2] as object, { sunshineHours: 20 })],
-    ["$.weather[5].windSpeed", (i: PlantingInput) => Object.assign(i.weather[5] as object, { windSpeed: Number.NaN })],
-    ["$.weather[1].rainfallMm", (i: PlantingInput) => Object.assign(i.weather[1] as object, { rainfallMm: Number.POSITIVE_INFINITY })],
+    [
+      "$.weather[3].rhMin",
+      (i: PlantingInput) => Object.assign(i.weather[3] as object, { rhMin: 90, rhMax: 80 }),
+    ],
+    [
+      "$.weather[0].tMin",
+      (i: PlantingInput) => Object.assign(i.weather[0] as object, { tMin: 30, tMax: 20 }),
+    ],
+    [
+      "$.weather[2].sunshineHours",
+      (i: PlantingInput) => Object.assign(i.weather[2] as object, { sunshineHours: -1 }),
+    ],
+    [
+      "$.weather[2].sunshineHours",
+      (i: PlantingInput) => Object.assign(i.weather[2] as object, { sunshineHours: 20 }),
+    ],
+    [
+      "$.weather[5].windSpeed",
+      (i: PlantingInput) => Object.assign(i.weather[5] as object, { windSpeed: Number.NaN }),
+    ],
+    [
+      "$.weather[1].rainfallMm",
+      (i: PlantingInput) => Object.assign(i.weather[1] as object, { rainfallMm: Number.POSITIVE_INFINITY }),
+    ],
     ["$.station.latitudeDeg", (i: PlantingInput) => Object.assign(i.station, { latitudeDeg: 95 })],
     ["$.soil.wiltingPoint", (i: PlantingInput) => Object.assign(i.soil, { wiltingPoint: 0.4 })],
     ["$.crop", (i: PlantingInput) => Object.assign(i, { crop: "banana" })],
@@ -78,13 +107,22 @@ describe("root-zone water balance", () => {
     });
     const t = result.totals;
     const finalDepletion = result.depletionMm.at(-1) ?? 0;
-    expect(t.rainfallMm - t.runoffMm + t.irrigationMm - t.etcMm - t.deepPercolationMm).toBeCloseTo(-finalDepletion, 6);
+    expect(t.rainfallMm - t.runoffMm + t.irrigationMm - t.etcMm - t.deepPercolationMm).toBeCloseTo(
+      -finalDepletion,
+      6,
+    );
   });
 
   it("irrigates exactly when depletion reaches RAW with no rain (TAW 1000·ΔΘ·Zr)", () => {
     // 5 mm/day ETc on a fully rooted soil: p = 0.55, TAW = 1000 × 0.2 × 1.7 = 340 mm, RAW = 187 mm → day 37.
     const crop = { ...CROPS.maize, stages: [1, 1, 200, 1] as const };
-    const result = scheduleIrrigation({ crop, etcMm: Array(80).fill(5), rainfallMm: [], fieldCapacity: 0.35, wiltingPoint: 0.15 });
+    const result = scheduleIrrigation({
+      crop,
+      etcMm: Array(80).fill(5),
+      rainfallMm: [],
+      fieldCapacity: 0.35,
+      wiltingPoint: 0.15,
+    });
     expect(result.tawMm).toBeCloseTo(340, 9);
     expect(result.events[0]?.day).toBe(37);
     expect(result.intervalDays).toBe(38);
@@ -106,9 +144,17 @@ describe("crop coefficients and nutrients", () => {
   });
 
   it("recommends the baseline at the reference yield and a medium soil test", () => {
-    const adj = balanceNutrients({ crop: CROPS.maize, targetYieldTPerHa: 8, soilTest: { n: 40, p2o5: 30, k2o: 120 } });
+    const adj = balanceNutrients({
+      crop: CROPS.maize,
+      targetYieldTPerHa: 8,
+      soilTest: { n: 40, p2o5: 30, k2o: 120 },
+    });
     expect(adj.map((a) => a.adjustmentPercent)).toEqual([0, 0, 0]);
-    const poorK = balanceNutrients({ crop: CROPS.maize, targetYieldTPerHa: 8, soilTest: { n: 40, p2o5: 30, k2o: 60 } });
+    const poorK = balanceNutrients({
+      crop: CROPS.maize,
+      targetYieldTPerHa: 8,
+      soilTest: { n: 40, p2o5: 30, k2o: 60 },
+    });
     expect(poorK[2]?.adjustmentPercent).toBeGreaterThan(0);
   });
 });

@@ -47,7 +47,11 @@ export type PlantingPlan = {
   };
 };
 
-const num = (description: string, extra: Record<string, unknown> = {}) => ({ type: "number", description, ...extra });
+const num = (description: string, extra: Record<string, unknown> = {}) => ({
+  type: "number",
+  description,
+  ...extra,
+});
 
 const inputSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -59,19 +63,31 @@ const inputSchema = {
       type: "object",
       required: ["latitudeDeg", "elevationM", "windHeightM"],
       properties: {
-        latitudeDeg: num("Latitude in degrees, south negative; FAO-56 radiation is used within ±66.5°", { minimum: -66.5, maximum: 66.5 }),
+        latitudeDeg: num("Latitude in degrees, south negative; FAO-56 radiation is used within ±66.5°", {
+          minimum: -66.5,
+          maximum: 66.5,
+        }),
         elevationM: num("Station elevation above sea level (m)", { minimum: -430, maximum: 9000 }),
         windHeightM: num("Anemometer height above ground (m)", { exclusiveMinimum: 0.1 }),
       },
     },
     crop: { enum: CROP_NAMES, description: "Crop (FAO-56 Tables 11, 12, 22)" },
-    plantingDate: { type: "string", format: "date", description: "Planting date (YYYY-MM-DD); weather[0] is this day" },
+    plantingDate: {
+      type: "string",
+      format: "date",
+      description: "Planting date (YYYY-MM-DD); weather[0] is this day",
+    },
     soil: {
       type: "object",
       required: ["fieldCapacity", "wiltingPoint"],
       properties: {
-        fieldCapacity: num("Volumetric water content at field capacity θFC (m³ m⁻³)", { exclusiveMinimum: 0, maximum: 0.6 }),
-        wiltingPoint: num("Volumetric water content at wilting point θWP (m³ m⁻³), below θFC", { minimum: 0 }),
+        fieldCapacity: num("Volumetric water content at field capacity θFC (m³ m⁻³)", {
+          exclusiveMinimum: 0,
+          maximum: 0.6,
+        }),
+        wiltingPoint: num("Volumetric water content at wilting point θWP (m³ m⁻³), below θFC", {
+          minimum: 0,
+        }),
         curveNumber: num("SCS runoff curve number (default 75)", { minimum: 30, maximum: 100 }),
       },
     },
@@ -104,7 +120,10 @@ const inputSchema = {
           rhMax: num("Daily maximum relative humidity (%)", { minimum: 0, maximum: 100 }),
           rhMin: num("Daily minimum relative humidity (%), at most rhMax", { minimum: 0, maximum: 100 }),
           windSpeed: num("Mean wind speed at the anemometer height (m s⁻¹)", { minimum: 0 }),
-          sunshineHours: num("Bright sunshine hours n (h), at most the daylight hours N; or give solarRadiation", { minimum: 0 }),
+          sunshineHours: num(
+            "Bright sunshine hours n (h), at most the daylight hours N; or give solarRadiation",
+            { minimum: 0 },
+          ),
           solarRadiation: num("Measured solar radiation Rs (MJ m⁻² day⁻¹)", { minimum: 0 }),
           rainfallMm: num("Rainfall (mm)", { minimum: 0 }),
         },
@@ -130,10 +149,34 @@ function plan(input: PlantingInput): PlantingPlan {
     const date = new Date(start + i * 86_400_000);
     const dayOfYear = Math.floor((date.getTime() - Date.UTC(date.getUTCFullYear(), 0, 0)) / 86_400_000);
     const u2 = windSpeedAt2m(w.windSpeed, windHeightM);
-    const ea = actualVapourPressure({ kind: "rhMaxMin", rhMax: w.rhMax, rhMin: w.rhMin, tMax: w.tMax, tMin: w.tMin });
-    const radiation = w.solarRadiation !== undefined ? { solarRadiation: w.solarRadiation } : { sunshineHours: w.sunshineHours ?? 0 };
-    const { et0 } = referenceEvapotranspiration({ latitudeDeg, elevationM, dayOfYear, tMax: w.tMax, tMin: w.tMin, ea, u2, radiation });
-    return { date: date.toISOString().slice(0, 10), et0: Math.max(0, et0), u2, rhMin: w.rhMin, rain: w.rainfallMm };
+    const ea = actualVapourPressure({
+      kind: "rhMaxMin",
+      rhMax: w.rhMax,
+      rhMin: w.rhMin,
+      tMax: w.tMax,
+      tMin: w.tMin,
+    });
+    const radiation =
+      w.solarRadiation !== undefined
+        ? { solarRadiation: w.solarRadiation }
+        : { sunshineHours: w.sunshineHours ?? 0 };
+    const { et0 } = referenceEvapotranspiration({
+      latitudeDeg,
+      elevationM,
+      dayOfYear,
+      tMax: w.tMax,
+      tMin: w.tMin,
+      ea,
+      u2,
+      radiation,
+    });
+    return {
+      date: date.toISOString().slice(0, 10),
+      et0: Math.max(0, et0),
+      u2,
+      rhMin: w.rhMin,
+      rain: w.rainfallMm,
+    };
   });
   // Kc mid and end are adjusted with the mean wind and RHmin of their own stages (FAO-56 eqs. 62, 65).
   const [ini, dev, mid] = crop.stages;
@@ -164,8 +207,12 @@ function plan(input: PlantingInput): PlantingPlan {
   const intervalDays = Math.round(schedule.intervalDays);
   const depthMm = Math.round(schedule.depthMm);
   const irrigationText =
-    schedule.events.length === 0 ? "no irrigation needed this season" : `irrigate every ${intervalDays} days, ${depthMm} mm`;
-  const strongest = [...fertiliser].sort((a, b) => Math.abs(b.adjustmentPercent) - Math.abs(a.adjustmentPercent))[0];
+    schedule.events.length === 0
+      ? "no irrigation needed this season"
+      : `irrigate every ${intervalDays} days, ${depthMm} mm`;
+  const strongest = [...fertiliser].sort(
+    (a, b) => Math.abs(b.adjustmentPercent) - Math.abs(a.adjustmentPercent),
+  )[0];
   const fertiliserText =
     strongest === undefined || strongest.adjustmentPercent === 0
       ? ""
@@ -175,7 +222,10 @@ function plan(input: PlantingInput): PlantingPlan {
     irrigation: {
       intervalDays,
       depthMm,
-      events: schedule.events.map((e) => ({ date: (days[e.day] as (typeof days)[number]).date, depthMm: r1(e.depthMm) })),
+      events: schedule.events.map((e) => ({
+        date: (days[e.day] as (typeof days)[number]).date,
+        depthMm: r1(e.depthMm),
+      })),
     },
     fertiliser,
     numbers: {
@@ -203,13 +253,21 @@ function validate(raw: unknown): PlantingInput {
   const windHeightM = requireFinite(station.windHeightM, "$.station.windHeightM", 0.1001, 100);
   if (typeof input.crop !== "string" || !(CROP_NAMES as string[]).includes(input.crop))
     throw new ModelInputError("$.crop", `must be one of ${CROP_NAMES.join(", ")}`);
-  if (typeof input.plantingDate !== "string" || !/^\d{4}-\d\d-\d\d$/.test(input.plantingDate) || Number.isNaN(Date.parse(input.plantingDate)))
+  if (
+    typeof input.plantingDate !== "string" ||
+    !/^\d{4}-\d\d-\d\d$/.test(input.plantingDate) ||
+    Number.isNaN(Date.parse(input.plantingDate))
+  )
     throw new ModelInputError("$.plantingDate", "must be a date YYYY-MM-DD");
   const soil = requireObject(input.soil, "$.soil");
   const fieldCapacity = requireFinite(soil.fieldCapacity, "$.soil.fieldCapacity", 0.01, 0.6);
   const wiltingPoint = requireFinite(soil.wiltingPoint, "$.soil.wiltingPoint", 0, 0.6);
-  if (wiltingPoint >= fieldCapacity) throw new ModelInputError("$.soil.wiltingPoint", "must be below fieldCapacity");
-  const curveNumber = soil.curveNumber === undefined ? undefined : requireFinite(soil.curveNumber, "$.soil.curveNumber", 30, 100);
+  if (wiltingPoint >= fieldCapacity)
+    throw new ModelInputError("$.soil.wiltingPoint", "must be below fieldCapacity");
+  const curveNumber =
+    soil.curveNumber === undefined
+      ? undefined
+      : requireFinite(soil.curveNumber, "$.soil.curveNumber", 30, 100);
   let nutrients: PlantingInput["nutrients"];
   if (input.nutrients !== undefined) {
     const n = requireObject(input.nutrients, "$.nutrients");
@@ -240,12 +298,23 @@ function validate(raw: unknown): PlantingInput {
     const day = new Date(start + i * 86_400_000);
     const dayOfYear = Math.floor((day.getTime() - Date.UTC(day.getUTCFullYear(), 0, 0)) / 86_400_000);
     if (d.solarRadiation !== undefined)
-      return { tMax, tMin, rhMax, rhMin, windSpeed, rainfallMm, solarRadiation: requireFinite(d.solarRadiation, `${at}.solarRadiation`, 0, 50) };
+      return {
+        tMax,
+        tMin,
+        rhMax,
+        rhMin,
+        windSpeed,
+        rainfallMm,
+        solarRadiation: requireFinite(d.solarRadiation, `${at}.solarRadiation`, 0, 50),
+      };
     if (d.sunshineHours === undefined) throw new ModelInputError(at, "needs sunshineHours or solarRadiation");
     const daylight = solarGeometry(latitudeDeg, dayOfYear).daylightHours;
     const sunshineHours = requireFinite(d.sunshineHours, `${at}.sunshineHours`, 0, 24);
     if (sunshineHours > daylight + 0.05)
-      throw new ModelInputError(`${at}.sunshineHours`, `is ${sunshineHours} h, more than the ${daylight.toFixed(1)} h of daylight that day`);
+      throw new ModelInputError(
+        `${at}.sunshineHours`,
+        `is ${sunshineHours} h, more than the ${daylight.toFixed(1)} h of daylight that day`,
+      );
     return { tMax, tMin, rhMax, rhMin, windSpeed, rainfallMm, sunshineHours };
   });
   return {

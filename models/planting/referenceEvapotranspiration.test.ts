@@ -8,7 +8,12 @@ import {
   vapourPressureSlope,
   windSpeedAt2m,
 } from "./fao56Atmosphere.js";
-import { clearSkyRadiation, netLongwaveRadiation, solarGeometry, solarRadiationFromSunshine } from "./fao56Radiation.js";
+import {
+  clearSkyRadiation,
+  netLongwaveRadiation,
+  solarGeometry,
+  solarRadiationFromSunshine,
+} from "./fao56Radiation.js";
 import { monthlySoilHeatFlux, referenceEvapotranspiration } from "./referenceEvapotranspiration.js";
 
 // Worked examples of FAO-56 (Allen et al. 1998), asserted to the digits the paper prints.
@@ -26,7 +31,10 @@ describe("FAO-56 atmosphere and humidity", () => {
   });
 
   it("Example 5: ea from RHmax/RHmin, RHmax only and RHmean", () => {
-    expect(actualVapourPressure({ kind: "rhMaxMin", rhMax: 82, rhMin: 54, tMax: 25, tMin: 18 })).toBeCloseTo(1.7, 2);
+    expect(actualVapourPressure({ kind: "rhMaxMin", rhMax: 82, rhMin: 54, tMax: 25, tMin: 18 })).toBeCloseTo(
+      1.7,
+      2,
+    );
     expect(actualVapourPressure({ kind: "rhMax", rhMax: 82, tMin: 18 })).toBeCloseTo(1.69, 2);
     expect(actualVapourPressure({ kind: "rhMean", rhMean: 68, tMax: 25, tMin: 18 })).toBeCloseTo(1.78, 2);
   });
@@ -36,7 +44,10 @@ describe("FAO-56 atmosphere and humidity", () => {
   });
 
   it("eq. 14: ea from dew point is e°(Tdew)", () => {
-    expect(actualVapourPressure({ kind: "dewPoint", tDew: 17 })).toBeCloseTo(saturationVapourPressure(17), 12);
+    expect(actualVapourPressure({ kind: "dewPoint", tDew: 17 })).toBeCloseTo(
+      saturationVapourPressure(17),
+      12,
+    );
   });
 
   it("Example 14: 3.2 m/s at 10 m is 2.4 m/s at 2 m", () => {

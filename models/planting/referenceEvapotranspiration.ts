@@ -47,7 +47,9 @@ export type ReferenceEvapotranspirationReturnType = {
 };
 
 /** FAO-56 eq. 6: grass-reference evapotranspiration ET0 (mm day⁻¹), with every intermediate value. */
-export function referenceEvapotranspiration(p: ReferenceEvapotranspirationParameters): ReferenceEvapotranspirationReturnType {
+export function referenceEvapotranspiration(
+  p: ReferenceEvapotranspirationParameters,
+): ReferenceEvapotranspirationReturnType {
   const tMean = (p.tMax + p.tMin) / 2; // eq. 9
   const delta = vapourPressureSlope(tMean);
   const pressure = atmosphericPressure(p.elevationM);

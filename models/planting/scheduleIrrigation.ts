@@ -23,7 +23,13 @@ export type ScheduleIrrigationReturnType = {
   /** TAW and RAW at full rooting depth, and the total water balance terms over the season. */
   tawMm: number;
   rawMm: number;
-  totals: { etcMm: number; rainfallMm: number; runoffMm: number; deepPercolationMm: number; irrigationMm: number };
+  totals: {
+    etcMm: number;
+    rainfallMm: number;
+    runoffMm: number;
+    deepPercolationMm: number;
+    irrigationMm: number;
+  };
   /** Root-zone depletion Dr at the end of each day, after any irrigation (mm). */
   depletionMm: number[];
 };
@@ -47,7 +53,8 @@ export function scheduleIrrigation(p: ScheduleIrrigationParameters): ScheduleIrr
   const depletionMm: number[] = [];
   const totals = { etcMm: 0, rainfallMm: 0, runoffMm: 0, deepPercolationMm: 0, irrigationMm: 0 };
   etcMm.forEach((etc, day) => {
-    const rootDepth = INITIAL_ROOT_DEPTH_M + (crop.maxRootDepthM - INITIAL_ROOT_DEPTH_M) * Math.min(1, day / rootedBy);
+    const rootDepth =
+      INITIAL_ROOT_DEPTH_M + (crop.maxRootDepthM - INITIAL_ROOT_DEPTH_M) * Math.min(1, day / rootedBy);
     const taw = 1000 * (fieldCapacity - wiltingPoint) * rootDepth;
     const depletionFraction = Math.min(0.8, Math.max(0.1, crop.depletionFraction + 0.04 * (5 - etc)));
     const raw = depletionFraction * taw;
@@ -84,5 +91,7 @@ export function scheduleIrrigation(p: ScheduleIrrigationParameters): ScheduleIrr
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
