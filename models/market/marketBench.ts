@@ -1,0 +1,26 @@
+import type { BenchSuite } from "../../bench/BenchRow.js";
+import { percentile } from "../../bench/measure.js";
+import { runModel } from "../defineModel.js";
+import { generatePriceSeries } from "./generatePriceSeries.js";
+import { marketForecastModel } from "./marketForecastModel.js";
+
+export const marketBench: BenchSuite = {
+  name: "models/market",
+  run: async () => {
+    const input = { series: generatePriceSeries({ seed: 1, length: 120 }), seasonLength: 12, horizon: 12 };
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      runModel(marketForecastModel, input);
+      times.push(performance.now() - started);
+    }
+    return [
+      {
+        row: "market forecast, 10 years monthly (auto, fit + back-test), p50",
+        target: "report",
+        measured: `${percentile(times, 50).toFixed(0)} ms`,
+        met: null,
+      },
+    ];
+  },
+};
