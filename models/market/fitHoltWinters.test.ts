@@ -56,7 +56,8 @@ describe("Holt–Winters against R's HoltWinters() on AirPassengers", () => {
     };
     expect(width(11)).toBeGreaterThan(width(0));
     for (const p of forecast) {
-      const [i80, i95] = p.intervals as [{ lower: number; upper: number }, { lower: number; upper: number }];
+      const [i80, i95] = p.intervals;
+      if (i80 === undefined || i95 === undefined) throw new Error("two intervals expected");
       expect(i95.lower).toBeLessThanOrEqual(i80.lower);
       expect(i80.lower).toBeLessThan(p.mean);
       expect(p.mean).toBeLessThan(i80.upper);
