@@ -81,17 +81,17 @@ describe("self-learning kernel (Thompson sampling)", () => {
     let alarmed = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const { best, truth } = world(seed);
-      // After step 600 the best arm becomes twice as slow; the next best becomes the answer.
+      // After step 1000 the best arm becomes twice as slow; the next best becomes the answer.
       const drifted = (config: Configuration, step: number) => {
         const t = truth(config);
-        return step >= 600 && configKey(config) === best ? { ...t, logMean: t.logMean + 0.7 } : t;
+        return step >= 1000 && configKey(config) === best ? { ...t, logMean: t.logMean + 0.7 } : t;
       };
       const kernel = createKernel({ seed, tunables });
-      simulateComponent({ kernel, seed, steps: 1600, truth: drifted });
-      if (kernel.driftAlarms().some((step) => step >= 600)) alarmed += 1;
+      simulateComponent({ kernel, seed, steps: 2000, truth: drifted });
+      if (kernel.driftAlarms().some((step) => step >= 1000)) alarmed += 1;
       const keys = kernel.arms.map((a) => a.key);
       const expected = (k: string) => {
-        const t = drifted(JSON.parse(k) as Configuration, 1600);
+        const t = drifted(JSON.parse(k) as Configuration, 2000);
         return t.accuracy < 0.9 ? Number.POSITIVE_INFINITY : t.logMean;
       };
       const newBest = keys.reduce((a, b) => (expected(b) < expected(a) ? b : a));

@@ -27,7 +27,7 @@ export type KernelOptions = {
   complianceFloor?: number;
   /** Observations an arm needs before it can become the incumbent. */
   minEvidence?: number;
-  /** Exploration closes once the incumbent is best with this posterior probability. */
+  /** Exploration closes once the incumbent is best with this posterior probability (default 0.99). */
   confidenceToClose?: number;
   /** Page–Hinkley drift detector on the incumbent's log-latency: tolerance δ and alarm threshold λ. */
   driftTolerance?: number;
@@ -91,7 +91,7 @@ export function createKernel(options: KernelOptions): Kernel {
     accuracyFloor = 0.9,
     complianceFloor = 0.95,
     minEvidence = 20,
-    confidenceToClose = 0.95,
+    confidenceToClose = 0.99,
     driftTolerance = 0.05,
     driftThreshold = 3,
   } = options;
