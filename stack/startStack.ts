@@ -3,6 +3,7 @@ import postgres from "postgres";
 import { createPublicClient, createTestClient, createWalletClient, defineChain, http } from "viem";
 import type { CalderaConfig } from "../config/loadCalderaConfig.js";
 import { startGateway } from "../gateway/startGateway.js";
+import { releaseProver } from "../prover/releaseProver.js";
 import type { HubServices } from "../resolvers/SubgraphContext.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
 import type { DeploymentManifest } from "./deployment.js";
@@ -48,9 +49,15 @@ export async function startStack({
   env = process.env,
   log = console.log,
 }: StartStackParameters): Promise<Stack> {
-  const stops: (() => Promise<void>)[] = [];
+  const stops: { name: string; fn: () => Promise<void> }[] = [];
+  const onStop = (name: string, fn: () => Promise<void>) => stops.push({ name, fn });
   const stop = async () => {
-    for (const fn of stops.reverse()) await fn().catch((error) => log(`shutdown: ${String(error)}`));
+    for (const { name, fn } of stops.reverse()) {
+      await fn().then(
+        () => log(`    stopped ${name}`),
+        (error) => log(`    stopping ${name} failed: ${String(error)}`),
+      );
+    }
     stops.length = 0;
   };
   const port = async (p: number) => (p === 0 ? getFreePort() : p);
@@ -62,7 +69,7 @@ export async function startStack({
       port: await port(config.ports.postgres),
       log,
     });
-    stops.push(pg.stop);
+    onStop("postgres", pg.stop);
     log(`    ${pg.embedded ? "embedded" : "external"} at ${redact(pg.url)}`);
 
     log("2/6 chain");
@@ -72,7 +79,7 @@ export async function startStack({
       stateFile: join(dataDir, "anvil-state.json"),
       log,
     });
-    stops.push(anvil.stop);
+    onStop("chain", anvil.stop);
     const probe = createPublicClient({ transport: http(anvil.rpcUrl) });
     const chainId = await probe.getChainId();
     log(`    ${anvil.started ? "anvil" : "external"} at ${anvil.rpcUrl} (chain ${chainId})`);
@@ -118,14 +125,16 @@ export async function startStack({
       port: await port(config.ports.indexer),
       logFile: join(dataDir, "logs", "ponder.log"),
     });
-    stops.push(indexer.stop);
+    onStop("indexer", indexer.stop);
     const head = await publicClient.getBlockNumber();
     await indexer.waitForBlock(head, 120_000);
     log(`    ${indexer.url} (schema ${indexer.schema}, views ${config.viewsSchema}, at block ${head})`);
 
     log("5/6 subgraph");
+    // snarkjs's worker threads would keep the process alive after everything else stopped.
+    onStop("prover", releaseProver);
     const sql = postgres(pg.url, { transform: postgres.camel, max: 10, onnotice: () => {} });
-    stops.push(() => sql.end({ timeout: 5 }));
+    onStop("database pool", () => sql.end({ timeout: 5 }));
     const hub: HubServices = {
       deployment: manifest,
       publicClient: publicClient as HubServices["publicClient"],
@@ -138,7 +147,7 @@ export async function startStack({
       hub,
       port: await port(config.ports.subgraph),
     });
-    stops.push(subgraph.stop);
+    onStop("subgraph", subgraph.stop);
     log(`    ${subgraph.url}`);
 
     log("6/6 gateway");
@@ -146,12 +155,8 @@ export async function startStack({
       subgraphs: [{ name: "caldera", url: subgraph.url }, ...config.partners],
       port: await port(config.ports.gateway),
     });
-    stops.push(gateway.stop);
+    onStop("gateway", gateway.stop);
     log(`    ${gateway.url}`);
-    if (anvil.started) {
-      const { releaseProver } = await import("../prover/releaseProver.js");
-      stops.unshift(releaseProver);
-    }
     return {
       gatewayUrl: gateway.url,
       subgraphUrl: subgraph.url,
