@@ -23,3 +23,14 @@ export async function throughput(
   );
   return count / ((performance.now() - started) / 1000);
 }
+
+/** Median wall time (ms) of `runs` synchronous calls. */
+export function medianMs(runs: number, task: () => unknown): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    task();
+    times.push(performance.now() - started);
+  }
+  return percentile(times, 50);
+}

@@ -28,6 +28,10 @@ export async function startGateway({
   gateway.onSchemaLoadOrUpdate(() => {
     composed = true;
   });
-  const server = new ApolloServer({ gateway, includeStacktraceInErrorResponses: false, stopOnTerminationSignals: false });
+  const server = new ApolloServer({
+    gateway,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+  });
   return serveApollo({ server, port, context: async () => ({}), ready: async () => composed });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { modelInputField } from "../../test/support/modelInputField.js";
 import { runModel } from "../defineModel.js";
-import { ModelInputError } from "../ModelInputError.js";
 import { predictFaultRisk } from "./faultModelRuntime.js";
 import { faultWarningModel } from "./faultWarningModel.js";
 import { generateEquipmentSeries } from "./generateEquipmentSeries.js";
@@ -76,12 +76,6 @@ describe("fault-warning model", () => {
     ],
     ["$.faults", { series: [{ machineId: "a", readings: [{ at: 5, temperatureC: 1 }] }], faults: [] }],
   ])("rejects bad input naming %s", (field, bad) => {
-    try {
-      faultWarningModel.run(bad);
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ModelInputError);
-      expect((error as ModelInputError).field).toBe(field);
-    }
+    expect(modelInputField(() => faultWarningModel.run(bad))).toBe(field);
   });
 });

@@ -1,5 +1,5 @@
 import type { BenchSuite } from "../../bench/BenchRow.js";
-import { percentile } from "../../bench/measure.js";
+import { medianMs } from "../../bench/measure.js";
 import { runModel } from "../defineModel.js";
 import { generatePriceSeries } from "./generatePriceSeries.js";
 import { marketForecastModel } from "./marketForecastModel.js";
@@ -8,17 +8,12 @@ export const marketBench: BenchSuite = {
   name: "models/market",
   run: async () => {
     const input = { series: generatePriceSeries({ seed: 1, length: 120 }), seasonLength: 12, horizon: 12 };
-    const times: number[] = [];
-    for (let i = 0; i < 10; i++) {
-      const started = performance.now();
-      runModel(marketForecastModel, input);
-      times.push(performance.now() - started);
-    }
+    const p50 = medianMs(10, () => runModel(marketForecastModel, input));
     return [
       {
         row: "market forecast, 10 years monthly (auto, fit + back-test), p50",
         target: "report",
-        measured: `${percentile(times, 50).toFixed(0)} ms`,
+        measured: `${p50.toFixed(0)} ms`,
         met: null,
       },
     ];

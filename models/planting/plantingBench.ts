@@ -1,5 +1,5 @@
 import type { BenchSuite } from "../../bench/BenchRow.js";
-import { percentile } from "../../bench/measure.js";
+import { medianMs } from "../../bench/measure.js";
 import { runModel } from "../defineModel.js";
 import { generateWeatherSeries } from "./generateWeatherSeries.js";
 import { plantingModel } from "./plantingModel.js";
@@ -15,17 +15,12 @@ export const plantingBench: BenchSuite = {
       nutrients: { targetYieldTPerHa: 9, soilTest: { n: 40, p2o5: 30, k2o: 60 } },
       weather: generateWeatherSeries({ seed: 1, latitudeDeg: 34.7, startDate: "2026-04-15", days: 150 }),
     };
-    const times: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const started = performance.now();
-      runModel(plantingModel, input);
-      times.push(performance.now() - started);
-    }
+    const p50 = medianMs(50, () => runModel(plantingModel, input));
     return [
       {
         row: "planting plan, 150-day season, p50",
         target: "report",
-        measured: `${percentile(times, 50).toFixed(2)} ms`,
+        measured: `${p50.toFixed(2)} ms`,
         met: null,
       },
     ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { modelInputField } from "../../test/support/modelInputField.js";
 import { runModel } from "../defineModel.js";
-import { ModelInputError } from "../ModelInputError.js";
 import { balanceNutrients } from "./balanceNutrients.js";
 import { adjustCropCoefficient, cropCoefficientOnDay } from "./cropCoefficient.js";
 import { CROPS } from "./crops.js";
@@ -24,16 +24,6 @@ const season = (seed: number, wetAfterDry = 0.2, meanWetDayRainMm = 8): Planting
     meanWetDayRainMm,
   }),
 });
-
-const fieldOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ModelInputError) return error.field;
-    throw error;
-  }
-  throw new Error("no error");
-};
 
 describe("planting optimisation model", () => {
   it("produces a readable plan with the numbers behind it", () => {
@@ -91,7 +81,7 @@ describe("planting optimisation model", () => {
   ])("rejects bad input naming %s", (field, spoil) => {
     const input = season(3);
     spoil(input);
-    expect(fieldOf(() => plantingModel.run(input))).toBe(field);
+    expect(modelInputField(() => plantingModel.run(input))).toBe(field);
   });
 });
 
