@@ -137,7 +137,7 @@ export function createKernel(options: KernelOptions): Kernel {
     values.reduce((best, v, i) => (v < (values[best] as number) ? i : best), 0);
 
   const refreshIncumbent = () => {
-    const eligible = stats.map((s, i) => (s.n >= minEvidence ? posteriorMean(s) : Number.POSITIVE_INFINITY));
+    const eligible = stats.map((s) => (s.n >= minEvidence ? posteriorMean(s) : Number.POSITIVE_INFINITY));
     const best = argmin(eligible);
     incumbent = Number.isFinite(eligible[best] as number) ? best : undefined;
     if (incumbent === undefined) return;
