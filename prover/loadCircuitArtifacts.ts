@@ -27,18 +27,21 @@ const cache = new Map<string, Promise<LoadCircuitArtifactsReturnType>>();
  * Loads a circuit's wasm, zkey and verification key into memory after checking each against the SHA-256 in its
  * manifest; the prover then proves from these exact bytes, so a file swapped after the check cannot be used.
  */
-export function loadCircuitArtifacts(circuit: string): Promise<LoadCircuitArtifactsReturnType> {
-  let loaded = cache.get(circuit);
+export function loadCircuitArtifacts(
+  circuit: string,
+  buildDir = CIRCUIT_BUILD_DIR,
+): Promise<LoadCircuitArtifactsReturnType> {
+  const key = `${buildDir}${circuit}`;
+  let loaded = cache.get(key);
   if (loaded === undefined) {
-    loaded = load(circuit);
-    loaded.catch(() => cache.delete(circuit));
-    cache.set(circuit, loaded);
+    loaded = load(`${buildDir}${circuit}/`, circuit);
+    loaded.catch(() => cache.delete(key));
+    cache.set(key, loaded);
   }
   return loaded;
 }
 
-async function load(circuit: string): Promise<LoadCircuitArtifactsReturnType> {
-  const dir = `${CIRCUIT_BUILD_DIR}${circuit}/`;
+async function load(dir: string, circuit: string): Promise<LoadCircuitArtifactsReturnType> {
   const manifest = JSON.parse(await readFile(`${dir}artifacts.json`, "utf8")) as CircuitManifest;
   const read = async (kind: keyof CircuitManifest["files"]) => {
     const { path, sha256 } = manifest.files[kind];

@@ -34,8 +34,23 @@ function parseDateTime(value: unknown): number {
     !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value)
   )
     throw badInput(`DateTime must be an ISO-8601 instant with a time zone, got ${JSON.stringify(value)}`);
+  // Date.parse rolls impossible dates over (Feb 30 → Mar 2): check the calendar fields themselves.
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = value
+    .split(/[-T:.Z+]/)
+    .map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
+  if (
+    Number.isNaN(ms) ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
   if (ms % 1000 !== 0)
     throw badInput(`DateTime ${JSON.stringify(value)} has fractions of a second; whole seconds only`);
   if (ms < 0) throw badInput(`DateTime ${JSON.stringify(value)} is before 1970`);

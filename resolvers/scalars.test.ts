@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { scalarResolvers } from "./scalars.js";
+
+const { Address, BigInt: BigIntScalar, Bytes32, DateTime } = scalarResolvers;
+
+describe("scalars", () => {
+  it("parses DateTime as whole unix seconds and serialises back to ISO", () => {
+    expect(DateTime.parseValue("2026-06-01T00:00:30Z")).toBe(1_780_272_030);
+    expect(DateTime.parseValue("2026-06-01T02:00:30+02:00")).toBe(1_780_272_030);
+    expect(DateTime.serialize("1780272030")).toBe("2026-06-01T00:00:30Z");
+  });
+
+  it.each([
+    "2026-06-01T00:00:30",
+    "2026-06-01T00:00:30.5Z",
+    "yesterday",
+    1_780_272_030,
+    "2026-02-30T00:00:00Z",
+  ])("rejects DateTime %j with BAD_USER_INPUT", (value) => {
+    expect(() => DateTime.parseValue(value)).toThrow(
+      expect.objectContaining({ extensions: { code: "BAD_USER_INPUT" } }),
+    );
+  });
+
+  it("checksums addresses and validates hex widths", () => {
+    expect(Address.parseValue("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266")).toBe(
+      "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+    );
+    expect(() => Address.parseValue("0x1234")).toThrow(/40 hex digits/);
+    expect(() => Bytes32.parseValue(`0x${"0".repeat(63)}`)).toThrow(/64 hex digits/);
+    expect(BigIntScalar.serialize(10n ** 27n)).toBe("1000000000000000000000000000");
+    expect(() => BigIntScalar.parseValue("-1")).toThrow(/non-negative/);
+  });
+});
