@@ -18,7 +18,7 @@ describe("loadCircuitArtifacts", () => {
     cpSync(join(CIRCUIT_BUILD_DIR, "coreQuality"), join(copy, "coreQuality"), { recursive: true });
     const zkey = join(copy, "coreQuality", "coreQuality.zkey");
     const bytes = readFileSync(zkey);
-    bytes[bytes.length - 1] ^= 1;
+    bytes.writeUInt8((bytes.at(-1) ?? 0) ^ 1, bytes.length - 1);
     writeFileSync(zkey, bytes);
     await expect(loadCircuitArtifacts("coreQuality", `${copy}/`)).rejects.toMatchObject({
       code: "ARTIFACT_CORRUPTED",
