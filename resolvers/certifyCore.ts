@@ -119,12 +119,20 @@ export async function certifyCore(
   if (certified === undefined)
     throw new Error(`certify transaction ${transactionHash} emitted no CoreCertified`);
 
-  await hub.waitForIndexedBlock(receipt.blockNumber);
-  const certificate = await loaders.certificateById.load(certified.args.certificateId.toString());
-  if (certificate === undefined)
-    throw new GraphQLError(`Certificate ${certified.args.certificateId} is on-chain but not yet indexed`, {
-      extensions: { code: "INDEXER_BEHIND" },
-    });
+  const certificateId = certified.args.certificateId.toString();
+  // The certificate exists from here on: a slow indexer must not read as a failed certification.
+  const behind = () =>
+    new GraphQLError(
+      `Certificate ${certificateId} is on-chain (${transactionHash}) but the indexer has not caught up yet`,
+      {
+        extensions: { code: "INDEXER_BEHIND", certificateId, transactionHash },
+      },
+    );
+  await hub.waitForIndexedBlock(receipt.blockNumber).catch(() => {
+    throw behind();
+  });
+  const certificate = await loaders.certificateById.load(certificateId);
+  if (certificate === undefined) throw behind();
   return {
     certificate,
     quality: prepared.quality,

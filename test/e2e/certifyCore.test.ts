@@ -263,6 +263,16 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     });
   });
 
+  it("refuses to register the hub's signer twice, sending nothing", async () => {
+    const before = await sideEffects();
+    const result = await graphql(
+      stack.gatewayUrl,
+      `mutation { registerProvider(name: "Again") { address } }`,
+    );
+    expect(result.errors?.[0]?.extensions?.code).toBe("PROVIDER_ALREADY_REGISTERED");
+    expect(await sideEffects()).toEqual(before);
+  });
+
   it("answers CHAIN_UNAVAILABLE when the chain is down, before proving", async () => {
     const deadRpc = "http://127.0.0.1:9";
     const deadHub = {
