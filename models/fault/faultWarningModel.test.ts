@@ -7,18 +7,18 @@ import { generateEquipmentSeries } from "./generateEquipmentSeries.js";
 import { trainFaultModel } from "./trainFaultModel.js";
 
 const data = (seed: number) => generateEquipmentSeries({ seed, machines: 5, days: 30 });
+const train = (seed: number) =>
+  trainFaultModel({
+    ...data(seed),
+    intervalSeconds: 600,
+    windowSeconds: 6 * 3600,
+    horizonSeconds: 6 * 3600,
+    seed,
+  });
 
 describe("fault-warning model", () => {
   it("beats the majority-class baseline on held-out windows", () => {
-    const { series, faults } = data(1);
-    const trained = trainFaultModel({
-      series,
-      faults,
-      intervalSeconds: 600,
-      windowSeconds: 6 * 3600,
-      horizonSeconds: 6 * 3600,
-      seed: 1,
-    });
+    const trained = train(1);
     expect(trained.metrics.majorityBaseline.f1).toBe(0);
     expect(trained.metrics.model.f1).toBeGreaterThan(0.5);
     expect(trained.metrics.model.recall).toBeGreaterThan(0.5);
@@ -28,15 +28,7 @@ describe("fault-warning model", () => {
   });
 
   it("exports a JSON module whose tiny runtime reproduces every held-out prediction exactly", () => {
-    const { series, faults } = data(2);
-    const trained = trainFaultModel({
-      series,
-      faults,
-      intervalSeconds: 600,
-      windowSeconds: 6 * 3600,
-      horizonSeconds: 6 * 3600,
-      seed: 2,
-    });
+    const trained = train(2);
     const exported = JSON.parse(JSON.stringify(trained.module));
     for (const w of trained.testWindows)
       expect(predictFaultRisk(exported, w.readings)).toEqual(predictFaultRisk(trained.module, w.readings));
