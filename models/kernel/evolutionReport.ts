@@ -1,5 +1,6 @@
 import { canonicalHash } from "../canonicalJson.js";
 import { ModelInputError } from "../ModelInputError.js";
+import { median } from "../median.js";
 import type { TelemetryRecord } from "./createKernel.js";
 
 export type EvolutionMetrics = {
@@ -42,14 +43,8 @@ export function evolutionReport(
 }
 
 function metrics(records: readonly TelemetryRecord[]): EvolutionMetrics {
-  const latencies = records.map((r) => r.latencyMs).sort((x, y) => x - y);
-  const mid = Math.floor(latencies.length / 2);
-  const p50 =
-    latencies.length % 2 === 1
-      ? (latencies[mid] as number)
-      : ((latencies[mid - 1] as number) + (latencies[mid] as number)) / 2;
   return {
-    p50LatencyMs: p50,
+    p50LatencyMs: median(records.map((r) => r.latencyMs)),
     accuracy: records.reduce((s, r) => s + r.accuracy, 0) / records.length,
     complianceRate: records.filter((r) => r.compliant).length / records.length,
     invocations: records.length,

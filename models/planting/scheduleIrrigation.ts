@@ -1,3 +1,4 @@
+import { median } from "../median.js";
 import type { CropParameters } from "./crops.js";
 
 export type ScheduleIrrigationParameters = {
@@ -86,12 +87,4 @@ export function scheduleIrrigation(p: ScheduleIrrigationParameters): ScheduleIrr
     totals,
     depletionMm,
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
