@@ -8,6 +8,7 @@ import { eraTokenAbi } from "../contracts/generated/abis.js";
 import { prepareCoreClaim } from "../prover/prepareCoreClaim.js";
 import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
+import { createIndexerClient } from "../services/createIndexerClient.js";
 import { getFreePort } from "../stack/getFreePort.js";
 import { startIndexer } from "../stack/startIndexer.js";
 import { sensorDataset } from "../test/support/sensorDataset.js";
@@ -244,7 +245,11 @@ async function backfillRow(stack: TestStack): Promise<BenchRow> {
       logFile: join(stack.dataDir, "logs", `${viewsSchema}.log`),
       ...(indexerDir ? { indexerDir } : {}),
     });
-    await indexer.waitForBlock(head, 300_000);
+    await createIndexerClient({
+      url: indexer.url,
+      publicClient: stack.hub.publicClient,
+      maxLagBlocks: 0,
+    }).waitForBlock(head, 300_000);
     const seconds = (performance.now() - started) / 1000;
     await indexer.stop();
     return events / seconds;

@@ -6,4 +6,7 @@ process.env.APOLLO_TELEMETRY_DISABLED ??= "1";
 process.env.PONDER_TELEMETRY_DISABLED ??= "true";
 register();
 const { main } = await import("../cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// A library handle left open (a socket, a worker) must not keep a finished command alive.
+setTimeout(() => process.exit(code), 3_000).unref();

@@ -4,7 +4,7 @@ pragma circom 2.1.9;
 //
 // Over a window of N expected readings (slot i is due at windowStart + i·slotSeconds) it proves that the dataset
 // behind `commitment` meets public quality thresholds (integrity, timeliness, continuity, longest gap), as defined in
-// SPEC.md, and binds the proof to the provider, the chain and the registry that verifies it.
+// docs/spec.md#quality-attributes, and binds the proof to the provider, the chain and the registry that verifies it.
 //
 // Public signals (snarkjs order: output first):
 //   [0] commitment  Poseidon commitment to the dataset (see below)

@@ -7,6 +7,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "start postgres, chain, contracts, indexer, subgraph and gateway; Ctrl-C stops all",
     load: async () => (await import("./upCommand.js")).upCommand,
   },
+  status: {
+    summary: "each part's state, the indexer's lag and the URLs of the running stack (--json)",
+    load: async () => (await import("./statusCommand.js")).statusCommand,
+  },
   test: {
     summary: "forge contract tests + vitest; ends with `N passed, N failed` (args go to vitest)",
     load: async () => (await import("./testCommand.js")).testCommand,
@@ -38,6 +42,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`caldera ${name}: ${error.code}: ${error.message}\n`);
       return 1;
     }
-    throw error;
+    // Not ours: still one line, the trace only on request.
+    process.stderr.write(
+      `caldera ${name}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}\n`,
+    );
+    if (process.env.CALDERA_DEBUG) console.error(error);
+    return 1;
   }
 }

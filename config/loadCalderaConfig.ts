@@ -9,6 +9,8 @@ export type CalderaConfig = {
   /** Stable Postgres schema holding ponder's views: what the subgraph and analysts read. */
   viewsSchema: string;
   partners: PartnerSubgraph[];
+  /** `/ready` and every mutation that waits for the indexer need it within this many blocks of the chain head. */
+  maxIndexerLagBlocks: number;
 };
 
 export class InvalidConfigError extends BaseError {
@@ -22,17 +24,23 @@ const defaults: CalderaConfig = {
   ports: { gateway: 4000, subgraph: 4001, indexer: 42069, postgres: 54329, anvil: 8545 },
   viewsSchema: "caldera",
   partners: [],
+  maxIndexerLagBlocks: 2,
 };
 
-/** Reads `caldera.config.json` from `root` (all fields optional) and checks what the stack relies on. */
-export function loadCalderaConfig(root: string): CalderaConfig {
-  const path = resolve(root, "caldera.config.json");
+/**
+ * Reads `caldera.config.json` from `root`, or the file `path` names (all fields optional), and checks what the
+ * stack relies on.
+ */
+export function loadCalderaConfig(root: string, path = resolve(root, "caldera.config.json")): CalderaConfig {
   const raw = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Partial<CalderaConfig>) : {};
   const config: CalderaConfig = {
     ports: { ...defaults.ports, ...raw.ports },
     viewsSchema: raw.viewsSchema ?? defaults.viewsSchema,
     partners: raw.partners ?? defaults.partners,
+    maxIndexerLagBlocks: raw.maxIndexerLagBlocks ?? defaults.maxIndexerLagBlocks,
   };
+  if (!Number.isInteger(config.maxIndexerLagBlocks) || config.maxIndexerLagBlocks < 0)
+    throw new InvalidConfigError("maxIndexerLagBlocks", "must be a whole number of blocks, 0 or more");
   for (const [name, port] of Object.entries(config.ports))
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new InvalidConfigError(`ports.${name}`, "must be a TCP port");

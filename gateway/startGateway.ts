@@ -1,7 +1,7 @@
 import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import type { PartnerSubgraph } from "../config/loadCalderaConfig.js";
-import { type ServedApollo, serveApollo } from "../stack/serveApollo.js";
+import { type ServedApollo, serveApollo } from "../services/serveApollo.js";
 
 export type StartGatewayParameters = {
   /** Caldera's own subgraph first, then every partner from caldera.config.json. */
@@ -33,5 +33,21 @@ export async function startGateway({
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
   });
-  return serveApollo({ server, port, context: async () => ({}), ready: async () => composed });
+  // Ready when the supergraph is composed and Caldera's own subgraph is ready (its whole path: Postgres, chain,
+  // indexer). Partners do not gate readiness: a dead partner means partial data, not a dead gateway.
+  const own = subgraphs[0];
+  return serveApollo({
+    server,
+    port,
+    context: async () => ({}),
+    readiness: async () => {
+      if (!composed) return { ready: false, detail: "the supergraph is not composed yet" };
+      if (own === undefined) return { ready: true };
+      const response = await fetch(new URL("/ready", own.url), { signal: AbortSignal.timeout(3_000) }).catch(
+        () => undefined,
+      );
+      const subgraph = response ? ((await response.json().catch(() => ({}))) as Record<string, unknown>) : {};
+      return { ready: response?.status === 200, subgraph: { name: own.name, ...subgraph } };
+    },
+  });
 }

@@ -1,12 +1,13 @@
-import { CORE_SLOTS } from "../prover/coreDataset.js";
-import { type CertifyCoreInput, certifyCore } from "./certifyCore.js";
+import { CORE_DOMAINS, CORE_SLOTS } from "../prover/coreDataset.js";
+import { type CertifyCoreParameters, certifyCore } from "../usecases/certifyCore.js";
+import { IndexerBehindError } from "../usecases/errors.js";
 import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
-import { type DomainName, domainValues } from "./domain.js";
 import type { CertificateRow } from "./rows.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
+type DomainName = keyof typeof CORE_DOMAINS;
 const domainNames = Object.fromEntries(
-  Object.entries(domainValues).map(([name, value]) => [value, name]),
+  Object.entries(CORE_DOMAINS).map(([name, value]) => [value, name]),
 ) as Record<number, DomainName>;
 
 type CertificatesArgs = {
@@ -32,7 +33,7 @@ export const certificateResolvers = {
       const afterId = decodeCursor(after);
       const page = await loaders.certificatePage.load({
         provider: filter?.provider?.toLowerCase() as `0x${string}` | undefined,
-        domain: filter?.domain ? domainValues[filter.domain] : undefined,
+        domain: filter?.domain ? CORE_DOMAINS[filter.domain] : undefined,
         certifiedFrom: filter?.certifiedFrom ?? undefined,
         certifiedBefore: filter?.certifiedBefore ?? undefined,
         first: checkPageSize(first),
@@ -42,8 +43,19 @@ export const certificateResolvers = {
     },
   },
   Mutation: {
-    certifyCore: (_: unknown, { input }: { input: CertifyCoreInput }, context: SubgraphContext) =>
-      certifyCore(input, context),
+    certifyCore: async (
+      _: unknown,
+      { input }: { input: CertifyCoreParameters },
+      { hub, loaders }: SubgraphContext,
+    ) => {
+      const result = await certifyCore(input, hub);
+      const certificate = await loaders.certificateById.load(result.certificateId);
+      if (certificate === undefined)
+        throw new IndexerBehindError(`Certificate ${result.certificateId}`, result.transactionHash, {
+          certificateId: result.certificateId,
+        });
+      return { ...result, certificate };
+    },
   },
   Certificate: {
     __resolveReference: ({ id }: { id: string }, { loaders }: SubgraphContext) =>

@@ -1,5 +1,4 @@
-import { GraphQLError } from "graphql";
-import { coreCertificateRegistryAbi } from "../contracts/generated/abis.js";
+import { registerProvider } from "../usecases/registerProvider.js";
 import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -13,26 +12,9 @@ export const providerResolvers = {
     provider: (_: unknown, { address }: ProviderRef) => ({ address }),
   },
   Mutation: {
-    registerProvider: async (_: unknown, { name }: { name: string }, { hub }: SubgraphContext) => {
-      if (name.trim().length === 0 || name.length > 200)
-        throw new GraphQLError("name must be 1 to 200 characters", {
-          extensions: { code: "BAD_USER_INPUT" },
-        });
-      const registry = {
-        address: hub.deployment.contracts.CoreCertificateRegistry.address,
-        abi: coreCertificateRegistryAbi,
-      } as const;
-      const { request } = await hub.publicClient.simulateContract({
-        ...registry,
-        functionName: "registerProvider",
-        args: [name],
-        account: hub.walletClient.account,
-      });
-      const hash = await hub.walletClient.writeContract(request);
-      const receipt = await hub.publicClient.waitForTransactionReceipt({ hash });
-      await hub.waitForIndexedBlock(receipt.blockNumber);
-      return { address: hub.walletClient.account.address };
-    },
+    registerProvider: async (_: unknown, { name }: { name: string }, { hub }: SubgraphContext) => ({
+      address: (await registerProvider({ name }, hub)).address,
+    }),
   },
   Provider: {
     __resolveReference: ({ address }: ProviderRef) => ({ address }),

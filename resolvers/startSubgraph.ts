@@ -3,7 +3,8 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError } from "graphql";
 import type { Sql } from "postgres";
-import { type ServedApollo, serveApollo } from "../stack/serveApollo.js";
+import { checkReadiness } from "../services/checkReadiness.js";
+import { type ServedApollo, serveApollo } from "../services/serveApollo.js";
 import { createLoaders } from "./createLoaders.js";
 import { createSubgraphSchema } from "./createSubgraphSchema.js";
 import type { HubServices, SubgraphContext } from "./SubgraphContext.js";
@@ -42,9 +43,7 @@ export async function startSubgraph({
     server,
     port,
     context: async () => ({ loaders: createLoaders(sql, viewsSchema), hub }),
-    ready: async () => {
-      await sql`select 1 from ${sql(`${viewsSchema}.certificate`)} limit 1`;
-      return true;
-    },
+    readiness: () =>
+      checkReadiness({ sql, viewsSchema, publicClient: hub.publicClient, indexer: hub.indexer }),
   });
 }

@@ -22,7 +22,7 @@ import {
   coreQualityVerifierBytecode,
   eraTokenBytecode,
 } from "../contracts/generated/bytecode.js";
-import type { DeployedContractName, DeploymentManifest } from "./deployment.js";
+import type { DeployedContractName, DeploymentManifest } from "../services/deployment.js";
 
 /** Fixed ERA supply minted to the deployer (the treasury) at deployment: 1 billion ERA. */
 export const ERA_INITIAL_SUPPLY = parseEther("1000000000");

@@ -1,6 +1,6 @@
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import { coreCertificateRegistryAbi } from "../contracts/generated/abis.js";
-import type { DeploymentManifest } from "./deployment.js";
+import type { DeploymentManifest } from "../services/deployment.js";
 
 export type RegisterDevProviderParameters = {
   publicClient: PublicClient;

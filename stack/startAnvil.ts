@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { waitFor } from "./waitFor.js";
+import type { PartFailedError } from "./errors.js";
+import { type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
 export type StartAnvilParameters = {
   /** When set, this chain is used and nothing is started. */
@@ -9,52 +9,63 @@ export type StartAnvilParameters = {
   port: number;
   /** Chain state is loaded from and dumped to this file, so a restart keeps deployments and history. */
   stateFile?: string | undefined;
+  logFile: string;
   log: (line: string) => void;
+  onGiveUp: (error: PartFailedError) => void;
 };
 
 export type AnvilHandle = {
   rpcUrl: string;
   started: boolean;
-  pid?: number | undefined;
+  process?: SupervisedProcess | undefined;
   stop: () => Promise<void>;
 };
 
+/** anvil, supervised: restarted from its state file if it dies (losing at most the last state interval). */
 export async function startAnvil({
   rpcUrl,
   port,
   stateFile,
+  logFile,
   log,
+  onGiveUp,
 }: StartAnvilParameters): Promise<AnvilHandle> {
   if (rpcUrl) return { rpcUrl, started: false, stop: async () => {} };
-  const args = ["--port", String(port), "--host", "127.0.0.1", "--chain-id", "31337", "--silent"];
-  if (stateFile) args.push("--state", stateFile, "--state-interval", "10");
+  const args = ["--port", String(port), "--host", "127.0.0.1", "--chain-id", "31337"];
+  // Dumped every 2 s (and on SIGTERM) so a crash loses little; loading it on restart keeps the deployment.
+  if (stateFile) args.push("--state", stateFile, "--state-interval", "2");
   const [command, prefix] = anvilCommand();
-  const child = spawn(command, [...prefix, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr?.on("data", (chunk: Buffer) => log(`anvil: ${chunk.toString().trim()}`));
   const url = `http://127.0.0.1:${port}`;
-  await waitFor("anvil", async () => {
-    if (child.exitCode !== null) throw new Error(`anvil exited with ${child.exitCode}`);
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-    }).catch(() => undefined);
-    return response?.ok === true;
+  const process_ = await superviseProcess({
+    part: "chain",
+    command,
+    args: [...prefix, ...args],
+    logFile,
+    readyTimeoutMs: 20_000,
+    ready: async () => {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      }).catch(() => undefined);
+      return response?.ok === true;
+    },
+    explain: (tail) =>
+      tail.some((l) => /address already in use/i.test(l))
+        ? {
+            cause: `port ${port} is in use`,
+            fix: "stop that process or set ports.anvil in caldera.config.json",
+          }
+        : tail.some((l) => /state/i.test(l) && /(error|failed)/i.test(l))
+          ? {
+              cause: `its state file ${stateFile} cannot be loaded`,
+              fix: "move the file away to start a fresh dev chain (the deployment is then redone)",
+            }
+          : undefined,
+    log,
+    onGiveUp,
   });
-  return { rpcUrl: url, started: true, pid: child.pid, stop: () => stopChild(child) };
-}
-
-/** SIGTERM, then SIGKILL after a grace period; resolves once the process is gone. */
-export function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+  return { rpcUrl: url, started: true, process: process_, stop: process_.stop };
 }
 
 /**

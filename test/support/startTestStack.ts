@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CalderaConfig, PartnerSubgraph } from "../../config/loadCalderaConfig.js";
 import { type Stack, startStack } from "../../stack/startStack.js";
+import { removeDataDir } from "./removeDataDir.js";
 
 export type TestStack = Stack & { dataDir: string; lines: string[]; teardown: () => Promise<void> };
 
@@ -16,16 +17,27 @@ export async function startTestStack(partners: PartnerSubgraph[] = []): Promise<
     ports: { gateway: 0, subgraph: 0, indexer: 0, postgres: 0, anvil: 0 },
     viewsSchema: "caldera",
     partners,
+    maxIndexerLagBlocks: 2,
   };
   const lines: string[] = [];
-  const stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line) });
+  let stack: Stack;
+  try {
+    stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line) });
+  } catch (error) {
+    // A stack that cannot come up must say why in the test output, not leave a bare time-out.
+    process.stderr.write(
+      `startTestStack failed; the stack's log:\n${lines.map((l) => `  ${l}`).join("\n")}\n`,
+    );
+    removeDataDir(dataDir);
+    throw error;
+  }
   return {
     ...stack,
     dataDir,
     lines,
     teardown: async () => {
       await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir(dataDir);
     },
   };
 }

@@ -20,4 +20,8 @@ interface Vm {
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function addr(uint256 privateKey) external pure returns (address);
     function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    function warp(uint256 newTimestamp) external;
+    function cool(address target) external;
+    function label(address account, string calldata newLabel) external;
 }

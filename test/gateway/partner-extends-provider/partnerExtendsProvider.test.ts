@@ -4,7 +4,7 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ServedApollo, serveApollo } from "../../../stack/serveApollo.js";
+import { type ServedApollo, serveApollo } from "../../../services/serveApollo.js";
 import { graphql, startTestStack, type TestStack } from "../../support/startTestStack.js";
 
 /**
@@ -31,7 +31,7 @@ beforeAll(async () => {
     }),
     port: 0,
     context: async () => ({}),
-    ready: async () => true,
+    readiness: async () => ({ ready: true }),
   });
   stack = await startTestStack([{ name: "partner-risk", url: partner.url }]);
 });

@@ -6,21 +6,26 @@ export type ServeApolloParameters<Context extends BaseContext> = {
   server: ApolloServer<Context>;
   port: number;
   context: () => Promise<Context>;
-  /** Readiness beyond "the process is up" (dependencies reachable, schema composed). */
-  ready: () => Promise<boolean>;
+  /**
+   * Readiness beyond "the process is up" (dependencies reachable, schema composed). `GET /ready` answers 200 or
+   * 503 with this report as JSON, so `caldera status` and an orchestrator read the same thing.
+   */
+  readiness: () => Promise<Readiness>;
 };
+
+export type Readiness = { ready: boolean } & Record<string, unknown>;
 
 export type ServedApollo = { url: string; port: number; stop: () => Promise<void> };
 
 /**
- * A plain node:http front for an Apollo Server: POST/GET /graphql, GET /health (liveness) and GET /ready
- * (readiness, 503 until `ready()`), so orchestrators and the test harness can wait on it.
+ * A plain node:http front for an Apollo Server: POST/GET /graphql, GET /health (liveness: the process answers)
+ * and GET /ready (readiness: 503 while any dependency is down), so orchestrators and the test harness can wait on it.
  */
 export async function serveApollo<Context extends BaseContext>({
   server,
   port,
   context,
-  ready,
+  readiness,
 }: ServeApolloParameters<Context>): Promise<ServedApollo> {
   await server.start();
   const http: Server = createServer(async (req, res) => {
@@ -29,10 +34,12 @@ export async function serveApollo<Context extends BaseContext>({
       if (url.pathname === "/health")
         return void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       if (url.pathname === "/ready") {
-        const ok = await ready().catch(() => false);
+        const report = await readiness().catch(
+          (error: unknown): Readiness => ({ ready: false, error: String(error) }),
+        );
         return void res
-          .writeHead(ok ? 200 : 503, { "content-type": "text/plain" })
-          .end(ok ? "ready" : "not ready");
+          .writeHead(report.ready ? 200 : 503, { "content-type": "application/json" })
+          .end(JSON.stringify(report));
       }
       if (url.pathname !== "/graphql" && url.pathname !== "/")
         return void res.writeHead(404, { "content-type": "text/plain" }).end("not found");

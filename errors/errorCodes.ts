@@ -1,0 +1,33 @@
+/**
+ * Every error code the hub emits, in one place: GraphQL `extensions.code`, the CLI's `caldera <cmd>: CODE: …`
+ * line and `BaseError.code` all draw from this list. The README's error table is checked against it by a test.
+ * Each entry says when it happens, so the README table and this list cannot drift apart.
+ */
+export const errorCodes = {
+  // Requests (GraphQL and CLI)
+  BAD_USER_INPUT: "a field or variable is malformed (wrong scalar, out of range)",
+  INVALID_DATASET: "the dataset cannot be proven as given (names the field)",
+  THRESHOLD_NOT_MET: "the data does not reach a requested threshold",
+  UNKNOWN_PROVIDER: "the address is not a registered provider",
+  PROVIDER_ALREADY_REGISTERED: "the address already registered as a provider",
+  NOT_AUTHORIZED: "the caller may not act for this account",
+  ALREADY_CERTIFIED: "this provider already certified this dataset",
+  INVALID_PROOF: "the chain rejected the zero-knowledge proof",
+  CHAIN_UNAVAILABLE: "the chain's RPC cannot be reached",
+  CHAIN_REJECTED: "the chain rejected the transaction for another reason",
+  INDEXER_UNAVAILABLE: "the indexer is down or lagging, so nothing is sent",
+  INDEXER_BEHIND: "the transaction is on-chain but the indexer has not caught up yet",
+  MODEL_INPUT_INVALID: "a derivation model's input is malformed (names the JSON path)",
+  MODEL_NOT_FOUND: "no derivation model has that id",
+  INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
+  // Start-up and operation
+  INVALID_CONFIG: "caldera.config.json has a bad field",
+  SIGNER_MISCONFIGURED: "CALDERA_PRIVATE_KEY is missing, malformed or a dev key on a public chain",
+  ARTIFACT_CORRUPTED: "a committed circuit artifact does not match its recorded SHA-256",
+  PORT_IN_USE: "a part's TCP port is taken by another process",
+  PART_START_FAILED: "a part (postgres, chain, indexer, …) could not start",
+  PART_FAILED: "a running part kept failing after restarts, so the stack stopped",
+  STACK_NOT_RUNNING: "`caldera status` found no running stack",
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * The allowed imports between top-level folders. Data flows one way (contracts → indexer → views → resolvers →
+ * gateway); writes go resolvers → use cases → services. Orchestration (`stack/`, `cli/`) sits on top: nothing below
+ * imports it. `bench/` and `test/` may reach everything, and `docs/`' test reads the code it describes.
+ */
+const allowed: Record<string, readonly string[]> = {
+  errors: [],
+  config: ["errors"],
+  models: ["errors"],
+  contracts: [],
+  circuits: ["prover"],
+  prover: ["errors", "contracts"],
+  scripts: ["errors", "prover", "contracts", "circuits"],
+  services: ["errors", "contracts"],
+  usecases: ["errors", "services", "prover", "models", "contracts", "config"],
+  resolvers: ["errors", "services", "usecases", "prover", "models", "contracts", "config"],
+  gateway: ["errors", "services", "config"],
+  indexer: ["contracts"],
+  stack: [
+    "errors",
+    "config",
+    "services",
+    "usecases",
+    "resolvers",
+    "gateway",
+    "prover",
+    "contracts",
+    "scripts",
+  ],
+  cli: ["errors", "config", "services", "usecases", "stack", "models", "prover", "contracts", "bench"],
+  bench: ["*"],
+  test: ["*"],
+  docs: ["*"],
+};
+
+/** Packages a layer must not use: the use cases are GraphQL-free so the CLI and demos share them. */
+const forbiddenPackages: Record<string, readonly string[]> = {
+  usecases: ["graphql", "@apollo/"],
+  services: ["graphql"],
+  prover: ["graphql", "@apollo/"],
+  models: ["graphql", "@apollo/", "viem"],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (["node_modules", ".ponder", "build", "out", "cache", "generated"].includes(entry.name)) return [];
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(path) : /\.(ts|mts)$/.test(entry.name) ? [path] : [];
+  });
+}
+
+const importPattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
+
+function violations(): string[] {
+  const found: string[] = [];
+  for (const layer of Object.keys(allowed)) {
+    let files: string[];
+    try {
+      files = sourceFiles(join(root, layer));
+    } catch {
+      continue;
+    }
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      for (const [, specifier] of text.matchAll(importPattern)) {
+        if (specifier === undefined) continue;
+        const from = relative(root, file);
+        if (!specifier.startsWith(".")) {
+          const bad = forbiddenPackages[layer]?.find((p) => specifier === p || specifier.startsWith(p));
+          if (bad) found.push(`${from} imports the package ${specifier}`);
+          continue;
+        }
+        const target = relative(root, resolve(dirname(file), specifier)).split("/")[0] ?? "";
+        if (target === layer || target.startsWith("..")) continue;
+        // Tests and bench suites beside the code they measure belong to the test and bench layers.
+        const rules = /\.test\.ts$|Bench\.ts$/.test(file) ? ["*"] : (allowed[layer] ?? []);
+        if (!rules.includes("*") && !rules.includes(target))
+          found.push(`${from} imports ${target}/ (${specifier})`);
+      }
+    }
+  }
+  return found;
+}
+
+describe("architecture: imports between layers", () => {
+  it("follows the allowed-imports table", () => {
+    expect(violations()).toEqual([]);
+  });
+
+  it("nothing below orchestration imports stack/ or cli/", () => {
+    const upward = violations().filter((v) => / imports (stack|cli)\//.test(v));
+    expect(upward).toEqual([]);
+  });
+
+  it("the check sees real imports (a layer with none would make it vacuous)", () => {
+    const text = readFileSync(join(root, "resolvers/certificateResolvers.ts"), "utf8");
+    const specifiers = [...text.matchAll(importPattern)].map((m) => m[1]);
+    expect(specifiers).toContain("../usecases/certifyCore.js");
+  });
+});

@@ -1,0 +1,11 @@
+import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { IndexerClient } from "../services/createIndexerClient.js";
+import type { DeploymentManifest } from "../services/deployment.js";
+
+/** What use cases reach the chain and the indexer through; created once per process (subgraph, CLI, demo). */
+export type HubServices = {
+  deployment: DeploymentManifest;
+  publicClient: PublicClient;
+  walletClient: WalletClient<Transport, Chain | undefined, Account>;
+  indexer: IndexerClient;
+};

@@ -1,0 +1,46 @@
+import {
+  ContractFunctionRevertedError,
+  HttpRequestError,
+  TimeoutError,
+  BaseError as ViemBaseError,
+} from "viem";
+import { BaseError } from "../errors/BaseError.js";
+import type { ErrorCode } from "../errors/errorCodes.js";
+
+/** Contracts' custom errors → the code a client can branch on. */
+const revertCodes: Record<string, ErrorCode> = {
+  UnknownProvider: "UNKNOWN_PROVIDER",
+  ProviderAlreadyRegistered: "PROVIDER_ALREADY_REGISTERED",
+  NotProviderOrOperator: "NOT_AUTHORIZED",
+  DatasetAlreadyCertified: "ALREADY_CERTIFIED",
+  InvalidProof: "INVALID_PROOF",
+  InvalidTerms: "INVALID_DATASET",
+  UnknownDomain: "INVALID_DATASET",
+  InsufficientGasForVerification: "CHAIN_REJECTED",
+};
+
+/**
+ * A viem error from simulating or sending → a typed BaseError: a custom revert by name, CHAIN_UNAVAILABLE when
+ * the RPC cannot be reached, CHAIN_REJECTED otherwise. Anything that is not a viem error is returned unchanged.
+ */
+export function fromChainError(error: unknown): unknown {
+  if (!(error instanceof ViemBaseError)) return error;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (reverted instanceof ContractFunctionRevertedError && reverted.data?.errorName) {
+    const name = reverted.data.errorName;
+    return new BaseError(
+      `The contract rejected the transaction: ${name}(${(reverted.data.args ?? []).join(", ")})`,
+      {
+        code: revertCodes[name] ?? "CHAIN_REJECTED",
+        details: { revert: name },
+        cause: error,
+      },
+    );
+  }
+  if (error.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError))
+    return new BaseError(`The chain RPC is unavailable: ${error.shortMessage}`, {
+      code: "CHAIN_UNAVAILABLE",
+      cause: error,
+    });
+  return new BaseError(error.shortMessage, { code: "CHAIN_REJECTED", cause: error });
+}
