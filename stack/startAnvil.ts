@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { PartFailedError } from "./errors.js";
-import { type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
+import { type RestartPolicy, type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
 export type StartAnvilParameters = {
   /** When set, this chain is used and nothing is started. */
@@ -12,6 +12,8 @@ export type StartAnvilParameters = {
   logFile: string;
   log: (line: string) => void;
   onGiveUp: (error: PartFailedError) => void;
+  /** Restart policy of the supervisor (tests shorten it). */
+  restart?: RestartPolicy | undefined;
 };
 
 export type AnvilHandle = {
@@ -29,9 +31,11 @@ export async function startAnvil({
   logFile,
   log,
   onGiveUp,
+  restart,
 }: StartAnvilParameters): Promise<AnvilHandle> {
   if (rpcUrl) return { rpcUrl, started: false, stop: async () => {} };
-  const args = ["--port", String(port), "--host", "127.0.0.1", "--chain-id", "31337"];
+  // --silent: no line per RPC call (a backfill bench makes hundreds of thousands); errors still reach stderr.
+  const args = ["--port", String(port), "--host", "127.0.0.1", "--chain-id", "31337", "--silent"];
   // Dumped every 2 s (and on SIGTERM) so a crash loses little; loading it on restart keeps the deployment.
   if (stateFile) args.push("--state", stateFile, "--state-interval", "2");
   const [command, prefix] = anvilCommand();
@@ -64,6 +68,7 @@ export async function startAnvil({
           : undefined,
     log,
     onGiveUp,
+    restart,
   });
   return { rpcUrl: url, started: true, process: process_, stop: process_.stop };
 }

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type { PartFailedError } from "./errors.js";
-import { type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
+import { type RestartPolicy, type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
 const INDEXER_DIR = fileURLToPath(new URL("../indexer/", import.meta.url));
 const ROOT = dirname(INDEXER_DIR.replace(/\/$/, ""));
@@ -27,6 +27,8 @@ export type StartIndexerParameters = {
   ownsDatabase?: boolean;
   log?: (line: string) => void;
   onGiveUp?: (error: PartFailedError) => void;
+  /** Restart policy of the supervisor (tests shorten it). */
+  restart?: RestartPolicy | undefined;
 };
 
 export type IndexerHandle = {
@@ -67,6 +69,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     log = () => {},
     onGiveUp = () => {},
     ownsDatabase = false,
+    restart,
   } = parameters;
   const schema = `${viewsSchema}_${buildHash(indexerDir, manifestPath).slice(0, 12)}`;
   const url = `http://127.0.0.1:${port}`;
@@ -133,6 +136,7 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     },
     log,
     onGiveUp,
+    restart,
   });
   return { url, schema, process: supervised, catchUp: () => catchUp, stop: supervised.stop };
 }

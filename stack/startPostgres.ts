@@ -4,7 +4,7 @@ import postgres from "postgres";
 import type { PartFailedError } from "./errors.js";
 import { initialisePostgres } from "./initialisePostgres.js";
 import { preparePostgresInstall } from "./preparePostgresInstall.js";
-import { type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
+import { type RestartPolicy, type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
 export type StartPostgresParameters = {
   /** When set, this server is used and nothing is started. */
@@ -14,6 +14,8 @@ export type StartPostgresParameters = {
   logFile: string;
   log: (line: string) => void;
   onGiveUp: (error: PartFailedError) => void;
+  /** Restart policy of the supervisor (tests shorten it). */
+  restart?: RestartPolicy | undefined;
 };
 
 export type PostgresHandle = {
@@ -39,6 +41,7 @@ export async function startPostgres({
   logFile,
   log,
   onGiveUp,
+  restart,
 }: StartPostgresParameters): Promise<PostgresHandle> {
   if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
   const install = await preparePostgresInstall({ dataDir });
@@ -101,6 +104,7 @@ export async function startPostgres({
           : undefined,
     log,
     onGiveUp,
+    restart,
   });
   const admin = connect("postgres");
   try {

@@ -16,7 +16,7 @@ import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
 import { startAnvil } from "./startAnvil.js";
 import { type IndexerHandle, startIndexer } from "./startIndexer.js";
 import { startPostgres } from "./startPostgres.js";
-import type { SupervisedProcess, SupervisedState } from "./superviseProcess.js";
+import type { RestartPolicy, SupervisedProcess, SupervisedState } from "./superviseProcess.js";
 
 export type StartStackParameters = {
   config: CalderaConfig;
@@ -27,6 +27,8 @@ export type StartStackParameters = {
     CALDERA_RPC_URL?: string | undefined;
     CALDERA_PRIVATE_KEY?: string | undefined;
   };
+  /** The supervisor's restart policy for postgres, chain and indexer (tests shorten it). */
+  restart?: RestartPolicy | undefined;
   /** Progress and supervision lines. Ports of 0 in the config are replaced by free ones (tests run stacks side by side). */
   log?: (line: string) => void;
 };
@@ -66,6 +68,7 @@ export async function startStack({
   dataDir,
   env = process.env,
   log = console.log,
+  restart,
 }: StartStackParameters): Promise<Stack> {
   const stops: { name: string; fn: () => Promise<void> }[] = [];
   const onStop = (name: string, fn: () => Promise<void>) => stops.push({ name, fn });
@@ -103,6 +106,7 @@ export async function startStack({
       logFile: join(logs, "postgres.log"),
       log,
       onGiveUp,
+      restart,
     });
     onStop("postgres", pg.stop);
     if (pg.process) supervised.push(pg.process);
@@ -116,6 +120,7 @@ export async function startStack({
       logFile: join(logs, "anvil.log"),
       log,
       onGiveUp,
+      restart,
     });
     onStop("chain", anvil.stop);
     if (anvil.process) supervised.push(anvil.process);
@@ -169,6 +174,7 @@ export async function startStack({
       ownsDatabase: pg.embedded,
       log,
       onGiveUp,
+      restart,
     });
     onStop("indexer", indexer.stop);
     supervised.push(indexer.process);

@@ -222,7 +222,8 @@ export async function superviseProcess(parameters: SuperviseProcessParameters): 
     stop: async () => {
       stopping = true;
       if (child) await stopChild(child, stopSignal);
-      state = "stopped";
+      // A part that failed stays "failed": that is the reason the stack stopped.
+      if (state !== "failed") state = "stopped";
       await new Promise<void>((r) => logStream.end(r));
     },
   };

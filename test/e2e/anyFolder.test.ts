@@ -1,7 +1,8 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   copyFileSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   rmSync,
@@ -12,27 +13,27 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { getFreePort } from "../../stack/getFreePort.js";
 import { removeDataDir } from "../support/removeDataDir.js";
 import { sensorDataset } from "../support/sensorDataset.js";
+import { type CalderaUp, spawnCalderaUp } from "../support/spawnCalderaUp.js";
 import { graphql } from "../support/startTestStack.js";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const DEV_PROVIDER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
-let home: string;
-let checkout: string;
-let gatewayPort: number;
+type Checkout = { home: string; checkout: string; gatewayPort: number };
+const checkouts: Checkout[] = [];
 
 /**
- * A copy of the checkout in a folder only its owner can enter (as root: root-owned, mode 700, like /root), under a
+ * A copy of the checkout in a folder only its owner can enter (mode 700; as root, root-owned like /root), under a
  * path with spaces, with `node_modules` linked to the real one. Run exactly as a user would: `caldera up`.
  */
-beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), "caldera home "));
+async function makeCheckout(owner?: { uid: number; gid: number }): Promise<Checkout> {
+  const home = mkdtempSync(join(tmpdir(), "caldera home "));
   chmodSync(home, 0o700);
-  checkout = join(home, "my checkout");
+  const checkout = join(home, "my checkout");
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], {
     cwd: repo,
     encoding: "utf8",
@@ -49,7 +50,7 @@ beforeAll(async () => {
     copyFileSync(join(repo, file), join(checkout, file));
   }
   symlinkSync(join(repo, "node_modules"), join(checkout, "node_modules"));
-  gatewayPort = await getFreePort();
+  const gatewayPort = await getFreePort();
   const ports = {
     gateway: gatewayPort,
     subgraph: await getFreePort(),
@@ -58,49 +59,28 @@ beforeAll(async () => {
     anvil: await getFreePort(),
   };
   writeFileSync(join(checkout, "caldera.config.json"), JSON.stringify({ ports, partners: [] }));
-});
-
-afterAll(() => {
-  if (checkout) removeDataDir(join(checkout, ".caldera"));
-  if (home) rmSync(home, { recursive: true, force: true });
-});
-
-type Up = { child: ChildProcess; output: string[]; exited: Promise<number | null> };
-
-/** `node bin/caldera.mjs up` in the copy; resolves once it printed that the hub is up. */
-async function up(): Promise<Up> {
-  const env = { ...process.env };
-  for (const key of [
-    "DATABASE_URL",
-    "CALDERA_RPC_URL",
-    "CALDERA_PRIVATE_KEY",
-    "CALDERA_DATA_DIR",
-    "CALDERA_CONFIG",
-  ])
-    delete env[key];
-  const child = spawn(process.execPath, ["bin/caldera.mjs", "up"], { cwd: checkout, env, stdio: "pipe" });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output.push(...chunk.toString().split("\n"));
-      if (output.some((l) => l.startsWith("Caldera hub is up"))) resolve();
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    void exited.then((code) => reject(new Error(`caldera up exited with ${code}:\n${output.join("\n")}`)));
-    setTimeout(
-      () => reject(new Error(`caldera up not up after 200 s:\n${output.join("\n")}`)),
-      200_000,
-    ).unref();
-  });
-  return { child, output, exited };
+  if (owner) execFileSync("chown", ["-R", `${owner.uid}:${owner.gid}`, home]);
+  const made = { home, checkout, gatewayPort };
+  checkouts.push(made);
+  return made;
 }
 
-async function down({ child, output, exited }: Up) {
-  child.kill("SIGINT");
-  expect(await exited).toBe(0);
-  expect(output).toContain("stopped cleanly");
+afterAll(() => {
+  for (const { home, checkout } of checkouts) {
+    removeDataDir(join(checkout, ".caldera"));
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+let checkout: string;
+let gatewayPort: number;
+let runAs: { uid: number; gid: number } | undefined;
+
+const up = () => spawnCalderaUp({ cwd: checkout, ...(runAs ? { runAs } : {}) });
+
+async function down(run: CalderaUp) {
+  expect(await run.stop()).toBe(0);
+  expect(run.output).toContain("stopped cleanly");
 }
 
 function caldera(args: string[]): { code: number; stdout: string } {
@@ -110,6 +90,7 @@ function caldera(args: string[]): { code: number; stdout: string } {
       stdout: execFileSync(process.execPath, ["bin/caldera.mjs", ...args], {
         cwd: checkout,
         encoding: "utf8",
+        ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
       }),
     };
   } catch (error) {
@@ -120,8 +101,30 @@ function caldera(args: string[]): { code: number; stdout: string } {
 
 const gateway = () => `http://127.0.0.1:${gatewayPort}/graphql`;
 
+const NOBODY = { uid: 65534, gid: 65534 };
+
+/** Whether `nobody` can read the real node_modules (a CI clone under a mode-700 folder cannot). */
+function nobodyCanReadDependencies(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    execFileSync(
+      "/bin/sh",
+      ["-c", 'test -r "$1/ponder/package.json" && test -x "$1/.bin"', "sh", join(repo, "node_modules")],
+      {
+        ...NOBODY,
+        cwd: "/",
+      },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("npm start from a root-owned mode-700 folder with spaces in its path", () => {
   it("starts, serves, reports its status, stops cleanly, and keeps its data for the next start", async () => {
+    ({ checkout, gatewayPort } = await makeCheckout());
+    runAs = undefined;
     const first = await up();
     try {
       const provider = await graphql<{ provider: { name: string } }>(
@@ -173,6 +176,28 @@ describe("npm start from a root-owned mode-700 folder with spaces in its path", 
       expect(second.output.some((l) => /contracts unchanged on chain 31337: reusing/.test(l))).toBe(true);
     } finally {
       await down(second);
+    }
+  });
+
+  // As root the first test covers the relocation path; this one is the plain path of every other user.
+  it.runIf(nobodyCanReadDependencies())("runs for a non-root user in a folder that user owns", async () => {
+    ({ checkout, gatewayPort } = await makeCheckout(NOBODY));
+    runAs = NOBODY;
+    const run = await up();
+    try {
+      expect(run.output.some((l) => l.includes("which the postgres user cannot enter"))).toBe(false);
+      const certified = await graphql<{ certifyCore: { certificate: { id: string } } }>(
+        gateway(),
+        `mutation($input: CertifyCoreInput!) { certifyCore(input: $input) { certificate { id } } }`,
+        { input: { provider: DEV_PROVIDER, domain: "INDUSTRIAL", ...sensorDataset() } },
+      );
+      expect(certified.errors).toBeUndefined();
+      expect(caldera(["status", "--json"]).code).toBe(0);
+      const postgresDir = join(checkout, ".caldera", "postgres");
+      expect(lstatSync(postgresDir).isDirectory()).toBe(true);
+      expect(statSync(join(postgresDir, "PG_VERSION")).uid).toBe(NOBODY.uid);
+    } finally {
+      await down(run);
     }
   });
 });

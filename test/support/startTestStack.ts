@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CalderaConfig, PartnerSubgraph } from "../../config/loadCalderaConfig.js";
-import { type Stack, startStack } from "../../stack/startStack.js";
+import { type Stack, type StartStackParameters, startStack } from "../../stack/startStack.js";
 import { removeDataDir } from "./removeDataDir.js";
 
 export type TestStack = Stack & { dataDir: string; lines: string[]; teardown: () => Promise<void> };
@@ -11,7 +11,10 @@ export type TestStack = Stack & { dataDir: string; lines: string[]; teardown: ()
  * The real stack (embedded Postgres, anvil, ponder, subgraph, gateway) on free ports in a throwaway folder,
  * ignoring the caller's DATABASE_URL / CALDERA_RPC_URL so tests never touch a developer's services.
  */
-export async function startTestStack(partners: PartnerSubgraph[] = []): Promise<TestStack> {
+export async function startTestStack(
+  partners: PartnerSubgraph[] = [],
+  options: Pick<StartStackParameters, "restart"> = {},
+): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), "caldera-test-"));
   const config: CalderaConfig = {
     ports: { gateway: 0, subgraph: 0, indexer: 0, postgres: 0, anvil: 0 },
@@ -22,7 +25,7 @@ export async function startTestStack(partners: PartnerSubgraph[] = []): Promise<
   const lines: string[] = [];
   let stack: Stack;
   try {
-    stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line) });
+    stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line), ...options });
   } catch (error) {
     // A stack that cannot come up must say why in the test output, not leave a bare time-out.
     process.stderr.write(
