@@ -44,7 +44,8 @@ export const lifecycleBench: BenchSuite = {
         process.kill(indexerPid, "SIGKILL");
         while ((await gatewayReady()) === 200) await new Promise((r) => setTimeout(r, 20));
         while ((await gatewayReady()) !== 200) {
-          if (performance.now() - killedAt > 120_000) throw new Error("the gateway was not ready again in 120 s");
+          if (performance.now() - killedAt > 120_000)
+            throw new Error("the gateway was not ready again in 120 s");
           await new Promise((r) => setTimeout(r, 50));
         }
         recoveryMs = performance.now() - killedAt;
@@ -52,7 +53,12 @@ export const lifecycleBench: BenchSuite = {
         await warm.stop();
       }
       const rows: BenchRow[] = [
-        { row: "`npm start` cold (fresh data folder) → hub up", target: "report", measured: seconds(cold.startMs), met: null },
+        {
+          row: "`npm start` cold (fresh data folder) → hub up",
+          target: "report",
+          measured: seconds(cold.startMs),
+          met: null,
+        },
         {
           row: "`npm start` warm (second run, same data) → hub up",
           target: "< cold",

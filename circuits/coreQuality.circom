@@ -12,21 +12,25 @@ pragma circom 2.1.9;
 //   [2] context     registry address | chainId << 160  (replay across chains/registries changes it)
 //   [3] terms       minIntegrityBps | minTimelinessBps << 16 | minContinuityBps << 32 | maxGapSlots << 48
 //                   | deadlineSeconds << 64 | slotSeconds << 96 | windowStart << 128 | domain << 192
-// Private: reading[i] = present | delaySeconds << 1 | encodedValue << 25  (present ∈ {0,1}, delay < 2^24,
-//   encodedValue < 2^32; a missing slot is the single value 0 so every dataset has exactly one encoding).
-// commitment = Poseidon(P16(reading[0..15]), …, P16(reading[80..95]), windowStart, slotSeconds).
+//   [4] schemaHash  the dataset's channel schema: Poseidon(channelCount, schemaDigest)
+// Private: reading[i] = present | delaySeconds << 1 | channel[0] << 25 | channel[1] << 57 | … | channel[6] << 217
+//   (present ∈ {0,1}, delay < 2^24, each channel < 2^32: 249 bits in all, docs/spec.md#per-slot-encoding). A
+//   missing slot is the single value 0 and the channels the schema does not declare are 0, so every dataset has
+//   exactly one encoding. channelCount (1 to 7) and schemaDigest (keccak256 of the schema's canonical JSON, mod p)
+//   open schemaHash.
+// commitment = Poseidon(P16(reading[0..15]), …, P16(reading[80..95]), windowStart, slotSeconds, schemaHash).
 
-include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/comparators.circom";
 include "circomlib/circuits/bitify.circom";
+include "./coreSlots.circom";
 
 template CoreQuality(N) {
-    assert(N % 16 == 0);
-    var CHUNKS = N \ 16;
-
     signal input provider;
     signal input context;
     signal input terms;
+    signal input schemaHash;
+    signal input channelCount;
+    signal input schemaDigest;
     signal input reading[N];
     signal output commitment;
 
@@ -59,6 +63,12 @@ template CoreQuality(N) {
         windowStart += termBits.out[128 + k] * (1 << k);
     }
 
+    // Enforces: schemaHash = Poseidon(channelCount, schemaDigest) and declared[c] = (c < channelCount).
+    component schema = ChannelSchema();
+    schema.channelCount <== channelCount;
+    schema.schemaDigest <== schemaDigest;
+    schema.schemaHash === schemaHash;
+
     // Deadlines and gap limits above what a reading can express are equivalent to the largest expressible one;
     // capping them once lets the per-slot comparators run on 24 and 7 bits instead of 32 and 16.
     component deadlineFits = LessThan(32);
@@ -72,7 +82,7 @@ template CoreQuality(N) {
     // Enforces: gapCap = min(maxGapSlots, N).
     signal gapCap <== gapFits.out * (maxGapSlots - N) + N;
 
-    component readingBits[N];
+    component slot[N];
     component onTimeCheck[N];
     component gapCheck[N];
     signal present[N];
@@ -83,16 +93,16 @@ template CoreQuality(N) {
     var presentCount = 0;
     var timelyCount = 0;
     var adjacentCount = 0;
+    var channelTotal[7] = [0, 0, 0, 0, 0, 0, 0];
     for (var i = 0; i < N; i++) {
-        // Enforces: reading[i] < 2^57 with unique bits, so present is a bit, delay < 2^24, value < 2^32.
-        readingBits[i] = Num2Bits(57);
-        readingBits[i].in <== reading[i];
-        present[i] <== readingBits[i].out[0];
-        var delayAcc = 0;
-        for (var k = 0; k < 24; k++) {
-            delayAcc += readingBits[i].out[1 + k] * (1 << k);
+        // Enforces: reading[i] < 2^249 with unique bits: present is a bit, delay < 2^24, every channel < 2^32.
+        slot[i] = DecodeSlot();
+        slot[i].in <== reading[i];
+        present[i] <== slot[i].present;
+        delay[i] <== slot[i].delay;
+        for (var c = 0; c < 7; c++) {
+            channelTotal[c] += slot[i].channel[c];
         }
-        delay[i] <== delayAcc;
         // Enforces: a missing slot is encoded as 0 (no hidden value or delay under an absent reading).
         (1 - present[i]) * reading[i] === 0;
 
@@ -120,6 +130,19 @@ template CoreQuality(N) {
         timelyCount += onTime[i];
     }
 
+    // Enforces: every channel the schema does not declare is 0 in every slot. Channel values are non-negative and
+    // below 2^32, so their sum over N slots and 7 channels stays below 2^42 < p: the sum of the undeclared
+    // channels' totals is 0 exactly when each of their values is 0 (one product per channel, not per slot).
+    signal undeclaredTotal[7];
+    var undeclaredSum = 0;
+    for (var c = 0; c < 7; c++) {
+        // Enforces: undeclaredTotal[c] = channel c's total over all slots if the schema does not declare c, else 0.
+        undeclaredTotal[c] <== (1 - schema.declared[c]) * channelTotal[c];
+        undeclaredSum += undeclaredTotal[c];
+    }
+    // Enforces: no undeclared channel carries a value (one encoding per dataset under its schema).
+    undeclaredSum === 0;
+
     // Enforces: at least one reading is present (timeliness is a ratio over present readings).
     component nonepresent = IsZero();
     nonepresent.in <== presentCount;
@@ -144,19 +167,15 @@ template CoreQuality(N) {
     continuityMet.in[1] <== minContinuityBps * (N - 1);
     continuityMet.out === 1;
 
-    // Enforces: commitment is the Poseidon commitment to exactly these readings in this window.
-    component chunkHash[CHUNKS];
-    component windowHash = Poseidon(CHUNKS + 2);
-    for (var c = 0; c < CHUNKS; c++) {
-        chunkHash[c] = Poseidon(16);
-        for (var j = 0; j < 16; j++) {
-            chunkHash[c].inputs[j] <== reading[c * 16 + j];
-        }
-        windowHash.inputs[c] <== chunkHash[c].out;
+    // Enforces: commitment is the Poseidon commitment to exactly these readings in this window under this schema.
+    component commit = CoreCommitment(N);
+    for (var i = 0; i < N; i++) {
+        commit.reading[i] <== reading[i];
     }
-    windowHash.inputs[CHUNKS] <== windowStart;
-    windowHash.inputs[CHUNKS + 1] <== slotSeconds;
-    commitment <== windowHash.out;
+    commit.windowStart <== windowStart;
+    commit.slotSeconds <== slotSeconds;
+    commit.schemaHash <== schemaHash;
+    commitment <== commit.out;
 }
 
-component main {public [provider, context, terms]} = CoreQuality(96);
+component main {public [provider, context, terms, schemaHash]} = CoreQuality(96);

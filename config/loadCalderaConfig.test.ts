@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadCalderaConfig } from "./loadCalderaConfig.js";
+import { defaultQueryLimits, loadCalderaConfig } from "./loadCalderaConfig.js";
 
 const withConfig = (config: unknown) => {
   const dir = mkdtempSync(join(tmpdir(), "caldera-config-"));
@@ -18,6 +18,17 @@ describe("loadCalderaConfig", () => {
     expect(config.ports.gateway).toBe(4000);
     expect(config.viewsSchema).toBe("caldera");
     expect(config.partners).toEqual([{ name: "partner-risk", url: "http://127.0.0.1:5000/graphql" }]);
+    expect(config.limits).toEqual(defaultQueryLimits);
+  });
+
+  it("merges query limits over the defaults", () => {
+    const config = loadCalderaConfig(withConfig({ limits: { maxDepth: 8, maxCost: 500 } }));
+    expect(config.limits).toEqual({ ...defaultQueryLimits, maxDepth: 8, maxCost: 500 });
+  });
+
+  it("keeps the committed caldera.config.json's limits at the defaults", () => {
+    const config = loadCalderaConfig(new URL("../", import.meta.url).pathname);
+    expect(config.limits).toEqual(defaultQueryLimits);
   });
 
   it.each([
@@ -25,6 +36,11 @@ describe("loadCalderaConfig", () => {
     [{ partners: [{ name: "ok", url: "not a url" }] }, /partners\[0\]\.url must be an absolute URL/],
     [{ ports: { gateway: 70000 } }, /ports\.gateway must be a TCP port/],
     [{ viewsSchema: "Caldera-Views" }, /viewsSchema must be a lower-case Postgres identifier/],
+    [{ limits: 5 }, /limits must be an object/],
+    [{ limits: { maxDepth: 0 } }, /limits\.maxDepth must be a whole number, 1 or more/],
+    [{ limits: { maxCost: "1000" } }, /limits\.maxCost must be a whole number, 1 or more/],
+    [{ limits: { maxTokens: 2.5 } }, /limits\.maxTokens must be a whole number, 1 or more/],
+    [{ limits: { maxDepht: 8 } }, /limits\.maxDepht is not a limit/],
   ])("rejects %j", (config, message) => {
     expect(() => loadCalderaConfig(withConfig(config))).toThrow(message);
   });

@@ -2,13 +2,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { MAX_CHANNELS } from "../prover/channelSchema.js";
 import {
   CORE_DOMAINS,
   CORE_SLOTS,
   type CoreTerms,
   MAX_DELAY_SECONDS,
   VALUE_OFFSET,
-  VALUE_SCALE,
 } from "../prover/coreDataset.js";
 import { encodeCoreReadings } from "../prover/encodeCoreReadings.js";
 import { packCoreContext } from "../prover/packCoreContext.js";
@@ -131,12 +131,17 @@ describe("docs/spec.md", () => {
       constraints: number;
       ptau: { power: number };
     };
+    const binding = JSON.parse(read("circuits/build/derivationBinding/artifacts.json")) as {
+      constraints: number;
+      ptau: { power: number };
+    };
+    expect(binding.ptau.power).toBe(artifacts.ptau.power);
     const circuitSlots = codeNumber("circuits/coreQuality.circom", /=\s*CoreQuality\((\d+)\);/);
     expect(circuitSlots).toBe(CORE_SLOTS);
     expect(definedValue(/\bconst POWER = (\d+);/)).toBe(artifacts.ptau.power);
     const code: Record<string, number> = {
       CORE_SLOTS,
-      VALUE_SCALE,
+      MAX_CHANNELS,
       VALUE_OFFSET,
       MAX_DELAY_SECONDS,
       MIN_READINGS: definedValue(/\bMIN_READINGS = (\d+);/),
@@ -146,6 +151,7 @@ describe("docs/spec.md", () => {
       DEV_CHAIN_ID: definedValue(/\bDEV_CHAIN_ID = ([\d_]+);/),
       POWER: artifacts.ptau.power,
       constraints: artifacts.constraints,
+      bindingConstraints: binding.constraints,
     };
     const stated = Object.fromEntries(
       tableRows(section("Constants at a glance")).map(([name, value]) => [
@@ -190,6 +196,13 @@ describe("docs/spec.md", () => {
     const rows = tableRows(section("Public signals"));
     expect(rows.map(([index]) => Number(index))).toEqual(publicSignals.map((_, i) => i));
     expect(rows.map(([, name]) => unquote(name))).toEqual(publicSignals);
+
+    const binding = JSON.parse(read("circuits/build/derivationBinding/artifacts.json")) as {
+      publicSignals: string[];
+    };
+    const bindingRows = tableRows(section("Derivation binding"));
+    expect(bindingRows.map(([index]) => Number(index))).toEqual(binding.publicSignals.map((_, i) => i));
+    expect(bindingRows.map(([, name]) => unquote(name))).toEqual(binding.publicSignals);
   });
 
   it("packs context and terms at the bit offsets the prover and the registry use", () => {
@@ -244,19 +257,29 @@ describe("docs/spec.md", () => {
       width: Number(width),
       field: unquote(field),
     }));
-    expect(rows.map((r) => r.field)).toEqual(["present", "delay", "encodedValue"]);
-    const [present, delay, value] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+    const channels = Array.from({ length: MAX_CHANNELS }, (_, c) => `channel[${c}]`);
+    expect(rows.map((r) => r.field)).toEqual(["present", "delay", ...channels]);
+    const [present, delay, ...values] = rows as [(typeof rows)[0], (typeof rows)[0], ...(typeof rows)[0][]];
     expect([present.first, present.width]).toEqual([0, 1]);
     expect(2 ** delay.width - 1).toBe(MAX_DELAY_SECONDS);
     const mask = (r: typeof delay) => ((1n << BigInt(r.width)) - 1n) << BigInt(r.first);
-    const [delayOnly, valueOnly] = encodeCoreReadings([
-      { slot: 0, delaySeconds: MAX_DELAY_SECONDS, encodedValue: 0 },
-      { slot: 1, delaySeconds: 0, encodedValue: 2 ** value.width - 1 },
+    const [delayOnly, ...valueOnly] = encodeCoreReadings([
+      { slot: 0, delaySeconds: MAX_DELAY_SECONDS, encodedChannels: [0] },
+      ...values.map((value, c) => ({
+        slot: 1 + c,
+        delaySeconds: 0,
+        encodedChannels: Array.from({ length: c + 1 }, (_, k) => (k === c ? 2 ** value.width - 1 : 0)),
+      })),
     ]);
     expect(delayOnly).toBe(1n | mask(delay));
-    expect(valueOnly).toBe(1n | mask(value));
-    const readingBits = codeNumber("circuits/coreQuality.circom", /readingBits\[i\] = Num2Bits\((\d+)\);/);
-    expect(value.first + value.width).toBe(readingBits);
-    expect(section("Per-slot encoding")).toContain(`exactly ${readingBits} bits`);
+    expect(valueOnly).toEqual(values.map((value) => 1n | mask(value)));
+    let next = delay.first + delay.width;
+    for (const value of values) {
+      expect(value.first, value.field).toBe(next);
+      next = value.first + value.width;
+    }
+    const slotBits = codeNumber("circuits/coreSlots.circom", /bits = Num2Bits\((\d+)\);/);
+    expect(next).toBe(slotBits);
+    expect(section("Per-slot encoding")).toContain(`exactly ${slotBits} bits`);
   });
 });

@@ -5,7 +5,7 @@
  */
 export const errorCodes = {
   // Requests (GraphQL and CLI)
-  BAD_USER_INPUT: "a field or variable is malformed (wrong scalar, out of range)",
+  BAD_USER_INPUT: "a field or variable is malformed (wrong scalar, out of range) [400 for a variable]",
   INVALID_DATASET: "the dataset cannot be proven as given (names the field)",
   THRESHOLD_NOT_MET: "the data does not reach a requested threshold",
   UNKNOWN_PROVIDER: "the address is not a registered provider",
@@ -15,11 +15,25 @@ export const errorCodes = {
   INVALID_PROOF: "the chain rejected the zero-knowledge proof",
   CHAIN_UNAVAILABLE: "the chain's RPC cannot be reached",
   CHAIN_REJECTED: "the chain rejected the transaction for another reason",
+  RULE_NOT_MET: "the certificates do not satisfy the active derivation rule for the kind (names the rule)",
   INDEXER_UNAVAILABLE: "the indexer is down or lagging, so nothing is sent",
   INDEXER_BEHIND: "the transaction is on-chain but the indexer has not caught up yet",
   MODEL_INPUT_INVALID: "a derivation model's input is malformed (names the JSON path)",
   MODEL_NOT_FOUND: "no derivation model has that id",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
+  // Requests refused before they run (gateway and subgraph); [HTTP status] of a request error, which has no data
+  QUERY_LIMIT_EXCEEDED:
+    "the query breaks one of caldera.config.json's `limits`; `extensions.limit`, `max`, `found` say which [400]",
+  REQUEST_TOO_LARGE: "the HTTP request body is larger than `limits.maxBodyBytes` [413]",
+  BAD_REQUEST: "the HTTP request is not a GraphQL request: the body is not JSON, no `query`, a batch [400]",
+  GRAPHQL_PARSE_FAILED: "the query is not valid GraphQL syntax [400]",
+  GRAPHQL_VALIDATION_FAILED:
+    "the query does not fit the schema, or asks for introspection outside development [400]",
+  OPERATION_RESOLUTION_FAILURE:
+    "several operations and no `operationName`, or no operation of that name [400]",
+  GATEWAY_ONLY:
+    "`_entities` / `_service` sent to the subgraph without the gateway's secret (no secret: not from loopback) [403]",
+  SUBGRAPH_UNAVAILABLE: "the gateway could not reach a subgraph, or it answered without a GraphQL response",
   // Start-up and operation
   INVALID_CONFIG: "caldera.config.json has a bad field",
   SIGNER_MISCONFIGURED: "CALDERA_PRIVATE_KEY is missing, malformed or a dev key on a public chain",

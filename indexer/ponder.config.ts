@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
-import { coreCertificateRegistryAbi, eraTokenAbi } from "../contracts/generated/abis.js";
+import {
+  calderaGovernorAbi,
+  coreCertificateRegistryAbi,
+  derivationRulesAbi,
+  derivativeRegistryAbi,
+  eraTokenAbi,
+  nodeStakingAbi,
+} from "../contracts/generated/abis.js";
 
 /**
  * Addresses and start blocks come from the deployment manifest that `caldera up` writes after deploying; nothing
@@ -8,7 +15,10 @@ import { coreCertificateRegistryAbi, eraTokenAbi } from "../contracts/generated/
  */
 type DeploymentManifest = {
   chainId: number;
-  contracts: Record<"EraToken" | "CoreCertificateRegistry", { address: `0x${string}`; startBlock: number }>;
+  contracts: Record<
+    "EraToken" | "CoreCertificateRegistry" | "NodeStaking" | "CalderaGovernor" | "DerivationRules",
+    { address: `0x${string}`; startBlock: number }
+  > & { DerivativeRegistry?: { address: `0x${string}`; startBlock: number } };
 };
 
 const manifestPath = process.env.CALDERA_DEPLOYMENT_PATH;
@@ -43,6 +53,33 @@ export default createConfig({
       abi: coreCertificateRegistryAbi,
       address: deployment.contracts.CoreCertificateRegistry.address,
       startBlock: deployment.contracts.CoreCertificateRegistry.startBlock,
+    },
+    NodeStaking: {
+      chain: "caldera",
+      abi: nodeStakingAbi,
+      address: deployment.contracts.NodeStaking.address,
+      startBlock: deployment.contracts.NodeStaking.startBlock,
+    },
+    CalderaGovernor: {
+      chain: "caldera",
+      abi: calderaGovernorAbi,
+      address: deployment.contracts.CalderaGovernor.address,
+      startBlock: deployment.contracts.CalderaGovernor.startBlock,
+    },
+    DerivationRules: {
+      chain: "caldera",
+      abi: derivationRulesAbi,
+      address: deployment.contracts.DerivationRules.address,
+      startBlock: deployment.contracts.DerivationRules.startBlock,
+    },
+    // Deployed once its binding verifier exists; until then no address, so nothing to index (an empty filter).
+    DerivativeRegistry: {
+      chain: "caldera",
+      abi: derivativeRegistryAbi,
+      address: deployment.contracts.DerivativeRegistry?.address ?? [],
+      startBlock:
+        deployment.contracts.DerivativeRegistry?.startBlock ??
+        deployment.contracts.DerivationRules.startBlock,
     },
   },
 });

@@ -31,6 +31,7 @@ export const certificate = onchainTable(
     provider: t.hex().notNull(),
     domain: t.integer().notNull(),
     datasetCommitment: t.hex().notNull(),
+    schemaHash: t.hex().notNull(),
     minIntegrityBps: t.integer().notNull(),
     minTimelinessBps: t.integer().notNull(),
     minContinuityBps: t.integer().notNull(),
@@ -80,3 +81,6 @@ export const tokenAllowance = onchainTable(
   }),
   (table) => ({ pk: primaryKey({ columns: [table.owner, table.spender] }) }),
 );
+
+export * from "./schema/derivatives";
+export * from "./schema/governance";

@@ -11,7 +11,15 @@ describe("loadCircuitArtifacts", () => {
   it("loads the committed artifacts, whose hashes match the manifest", async () => {
     const { manifest, vkey } = await loadCircuitArtifacts("coreQuality");
     expect(manifest.ptau.devOnly).toBe(true);
-    expect((vkey as { nPublic: number }).nPublic).toBe(4);
+    expect((vkey as { nPublic: number }).nPublic).toBe(5);
+    const binding = await loadCircuitArtifacts("derivationBinding");
+    expect(binding.manifest.publicSignals).toEqual([
+      "featureCommitment",
+      "coreCommitment",
+      "channelMask",
+      "bindingHash",
+    ]);
+    expect((binding.vkey as { nPublic: number }).nPublic).toBe(4);
   });
 
   it("refuses a zkey that differs from the one the manifest records", async () => {

@@ -4,7 +4,7 @@ import { measureCoreQuality } from "./measureCoreQuality.js";
 
 const slots = (present: (i: number) => boolean, delay: (i: number) => number = () => 0): CoreSlot[] =>
   Array.from({ length: 96 }, (_, i) =>
-    present(i) ? { slot: i, encodedValue: 0, delaySeconds: delay(i) } : undefined,
+    present(i) ? { slot: i, encodedChannels: [0], delaySeconds: delay(i) } : undefined,
   );
 
 describe("measureCoreQuality", () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CoreDataset } from "./coreDataset.js";
-import { parseCoreDataset } from "./parseCoreDataset.js";
+import { loadChannelSchema } from "./loadChannelSchema.js";
+import { parseCoreDataset as parseWith } from "./parseCoreDataset.js";
+
+const soil = loadChannelSchema("soil-moisture");
+const machine = loadChannelSchema("industrial-machine");
+const parseCoreDataset = (dataset: CoreDataset) => parseWith(dataset, soil);
 
 const windowStart = 1_750_000_000;
 const reading = (
@@ -34,14 +39,54 @@ describe("parseCoreDataset", () => {
     const late = reading(5, { observedAt: windowStart + 5 * 60 + 59, deliveredAt: windowStart + 7 * 60 });
     const { slots } = parseCoreDataset(dataset([reading(0), late]));
     expect(slots).toHaveLength(96);
-    expect(slots[0]).toEqual({ slot: 0, encodedValue: 12_500 + 2 ** 31, delaySeconds: 5 });
-    expect(slots[5]).toEqual({ slot: 5, encodedValue: 12_500 + 2 ** 31, delaySeconds: 61 });
+    expect(slots[0]).toEqual({ slot: 0, encodedChannels: [12_500 + 2 ** 31], delaySeconds: 5 });
+    expect(slots[5]).toEqual({ slot: 5, encodedChannels: [12_500 + 2 ** 31], delaySeconds: 61 });
     expect(slots.filter(Boolean)).toHaveLength(2);
   });
 
   it("encodes negative values below the offset", () => {
     const { slots } = parseCoreDataset(dataset([reading(0, { value: -3.25 }), reading(1)]));
-    expect(slots[0]?.encodedValue).toBe(2 ** 31 - 3250);
+    expect(slots[0]?.encodedChannels).toEqual([2 ** 31 - 3250]);
+  });
+
+  it("accepts a one-channel reading as `value` or as `channels` by name, identically", () => {
+    const byValue = parseCoreDataset(dataset([reading(0), reading(1)]));
+    const byName = parseCoreDataset(
+      dataset([0, 1].map((slot) => ({ ...reading(slot), value: undefined, channels: { value: 12.5 } }))),
+    );
+    expect(byName.slots).toEqual(byValue.slots);
+  });
+
+  it("encodes every channel with its own decimals, in schema order", () => {
+    const { slots } = parseWith(
+      dataset(
+        [0, 1].map((slot) => ({
+          ...reading(slot),
+          value: undefined,
+          channels: { faultEvent: 1, temperature: -7.255 },
+        })),
+      ),
+      machine,
+    );
+    // temperature keeps two decimals (−7.255 rounds to −725, halves toward +∞), faultEvent none.
+    expect(slots[0]?.encodedChannels).toEqual([2 ** 31 - 725, 2 ** 31 + 1]);
+  });
+
+  it.each([
+    ["a missing channel", { temperature: 60 }, "readings[0].channels.faultEvent"],
+    ["an unknown channel", { temperature: 60, faultEvent: 0, humidity: 3 }, "readings[0].channels.humidity"],
+    ["a non-numeric channel", { temperature: "hot", faultEvent: 0 }, "readings[0].channels.temperature"],
+    ["a channel beyond 32 bits", { temperature: 60, faultEvent: 2 ** 31 }, "readings[0].channels.faultEvent"],
+  ])("rejects %s in a multi-channel reading, naming the channel", (_case, channels, expected) => {
+    const input = dataset([
+      { ...reading(0), value: undefined, channels: channels as Record<string, number> },
+      { ...reading(1), value: undefined, channels: { temperature: 1, faultEvent: 0 } },
+    ]);
+    expect(field(() => parseWith(input, machine))).toBe(expected);
+  });
+
+  it("asks for channels when a multi-channel schema gets a single value", () => {
+    expect(field(() => parseWith(dataset([reading(0), reading(1)]), machine))).toBe("readings[0].channels");
   });
 
   it.each([

@@ -1,10 +1,11 @@
+import type { ChannelSchema } from "./channelSchema.js";
 import {
   CORE_SLOTS,
   type CoreDataset,
+  type CoreReading,
   type CoreSlot,
   MAX_DELAY_SECONDS,
   VALUE_OFFSET,
-  VALUE_SCALE,
 } from "./coreDataset.js";
 import { InvalidDatasetError } from "./errors.js";
 
@@ -18,10 +19,11 @@ export type ParseCoreDatasetReturnType = {
 };
 
 /**
- * Checks a dataset against everything the circuit can express and places each reading in its slot. Every
- * failure names the field, so GraphQL and CLI users can fix the exact reading.
+ * Checks a dataset against everything the circuit can express under its channel schema and places each reading in
+ * its slot. A reading gives either `value` (one-channel schemas) or `channels` with every channel of the schema.
+ * Every failure names the field, so GraphQL and CLI users can fix the exact reading.
  */
-export function parseCoreDataset(dataset: CoreDataset): ParseCoreDatasetReturnType {
+export function parseCoreDataset(dataset: CoreDataset, schema: ChannelSchema): ParseCoreDatasetReturnType {
   const { windowStart, slotSeconds, deadlineSeconds, readings } = dataset;
   requireInteger("windowStart", windowStart, 0, 2 ** 53 - 1);
   requireInteger("slotSeconds", slotSeconds, 1, 2 ** 32 - 1);
@@ -49,23 +51,57 @@ export function parseCoreDataset(dataset: CoreDataset): ParseCoreDatasetReturnTy
       reading.observedAt,
       reading.observedAt + MAX_DELAY_SECONDS,
     );
-    if (typeof reading.value !== "number" || !Number.isFinite(reading.value))
-      throw new InvalidDatasetError(`${at}.value`, `must be a finite number, got ${String(reading.value)}`);
-    const encodedValue = Math.round(reading.value * VALUE_SCALE) + VALUE_OFFSET;
-    if (encodedValue < 0 || encodedValue >= 2 ** 32)
-      throw new InvalidDatasetError(
-        `${at}.value`,
-        `is ${reading.value}; values must lie within ±${(VALUE_OFFSET / VALUE_SCALE).toLocaleString("en")}`,
-      );
+    const encodedChannels = encodeChannels(at, reading, schema);
     const slot = Math.floor((reading.observedAt - windowStart) / slotSeconds);
     if (slots[slot] !== undefined)
       throw new InvalidDatasetError(
         `${at}.observedAt`,
         `falls in slot ${slot}, which another reading already fills`,
       );
-    slots[slot] = { slot, encodedValue, delaySeconds: reading.deliveredAt - reading.observedAt };
+    slots[slot] = { slot, encodedChannels, delaySeconds: reading.deliveredAt - reading.observedAt };
   });
   return { dataset, slots };
+}
+
+/** round(value × 10^decimals) + 2^31 for every channel of the schema, in schema order. */
+function encodeChannels(at: string, reading: CoreReading, schema: ChannelSchema): number[] {
+  const { channels } = schema;
+  const hasValue = reading.value !== undefined && reading.value !== null;
+  const hasChannels = reading.channels !== undefined && reading.channels !== null;
+  if (hasValue && hasChannels)
+    throw new InvalidDatasetError(`${at}.value`, "and channels cannot both be given");
+  const names = channels.map((c) => c.name).join(", ");
+  let values: { field: string; value: unknown }[];
+  if (hasChannels) {
+    const given = reading.channels as Record<string, unknown>;
+    if (typeof given !== "object" || Array.isArray(given))
+      throw new InvalidDatasetError(`${at}.channels`, `must map every channel of ${schema.id} (${names})`);
+    const unknown = Object.keys(given).find((name) => !channels.some((c) => c.name === name));
+    if (unknown !== undefined)
+      throw new InvalidDatasetError(
+        `${at}.channels.${unknown}`,
+        `is not a channel of ${schema.id} (${names})`,
+      );
+    values = channels.map(({ name }) => ({ field: `${at}.channels.${name}`, value: given[name] }));
+  } else if (channels.length === 1) {
+    values = [{ field: `${at}.value`, value: reading.value }];
+  } else {
+    throw new InvalidDatasetError(`${at}.channels`, `must give every channel of ${schema.id} (${names})`);
+  }
+  return values.map(({ field, value }, index) => {
+    const { decimals } = channels[index] as (typeof channels)[number];
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new InvalidDatasetError(field, `must be a finite number, got ${String(value)}`);
+    const encoded = Math.round(value * 10 ** decimals) + VALUE_OFFSET;
+    if (encoded < 0 || encoded >= 2 ** 32)
+      throw new InvalidDatasetError(
+        field,
+        `is ${value}; values must lie within ±${(VALUE_OFFSET / 10 ** decimals).toLocaleString("en", {
+          maximumFractionDigits: decimals,
+        })}`,
+      );
+    return encoded;
+  });
 }
 
 function requireInteger(field: string, value: unknown, min: number, max: number): asserts value is number {

@@ -1,8 +1,11 @@
 import type { Hex } from "viem";
+import { type ChannelSchema, DEFAULT_CHANNEL_SCHEMA_ID } from "./channelSchema.js";
+import { channelSchemaHash } from "./channelSchemaHash.js";
 import { commitCoreDataset } from "./commitCoreDataset.js";
 import { CORE_SLOTS, type CoreDataset, type CoreDomain, type CoreTerms } from "./coreDataset.js";
 import { encodeCoreReadings } from "./encodeCoreReadings.js";
 import { InvalidDatasetError, ThresholdNotMetError } from "./errors.js";
+import { loadChannelSchema } from "./loadChannelSchema.js";
 import { type CoreQuality, measureCoreQuality } from "./measureCoreQuality.js";
 import { parseCoreDataset } from "./parseCoreDataset.js";
 
@@ -18,15 +21,19 @@ export type PrepareCoreClaimParameters = {
   domain: CoreDomain;
   /** Thresholds to claim; each one left out defaults to what the dataset achieves. */
   thresholds?: Partial<CoreThresholds>;
+  /** What each slot carries; defaults to `soil-moisture` (one channel `value`, today's single-value datasets). */
+  schema?: ChannelSchema;
 };
 
-export type CoreClaim = CoreTerms & { datasetCommitment: Hex };
+export type CoreClaim = CoreTerms & { datasetCommitment: Hex; schemaHash: Hex };
 
 export type PrepareCoreClaimReturnType = {
   claim: CoreClaim;
   quality: CoreQuality;
   /** The circuit's private input. */
   readings: bigint[];
+  /** The schema the readings follow, and the private inputs that open its hash. */
+  schema: { definition: ChannelSchema; channelCount: number; schemaDigest: bigint };
 };
 
 /**
@@ -37,8 +44,9 @@ export function prepareCoreClaim({
   dataset,
   domain,
   thresholds = {},
+  schema = loadChannelSchema(DEFAULT_CHANNEL_SCHEMA_ID),
 }: PrepareCoreClaimParameters): PrepareCoreClaimReturnType {
-  const { slots } = parseCoreDataset(dataset);
+  const { slots } = parseCoreDataset(dataset, schema);
   const quality = measureCoreQuality(slots, dataset.deadlineSeconds);
   const settled: CoreThresholds = {
     minIntegrityBps: thresholds.minIntegrityBps ?? quality.integrityBps,
@@ -60,10 +68,12 @@ export function prepareCoreClaim({
     throw new ThresholdNotMetError("longestGapSlots", quality.longestGapSlots, settled.maxGapSlots);
 
   const readings = encodeCoreReadings(slots);
+  const { schemaHash, schemaDigest, channelCount } = channelSchemaHash(schema);
   const datasetCommitment = commitCoreDataset({
     readings,
     windowStart: dataset.windowStart,
     slotSeconds: dataset.slotSeconds,
+    schemaHash,
   });
   return {
     claim: {
@@ -73,9 +83,11 @@ export function prepareCoreClaim({
       slotSeconds: dataset.slotSeconds,
       windowStart: dataset.windowStart,
       datasetCommitment,
+      schemaHash,
     },
     quality,
     readings,
+    schema: { definition: schema, channelCount, schemaDigest },
   };
 }
 

@@ -4,12 +4,7 @@ import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { packCoreContext } from "./packCoreContext.js";
 import { packCoreTerms } from "./packCoreTerms.js";
 import type { PrepareCoreClaimReturnType } from "./prepareCoreClaim.js";
-
-export type SolidityGroth16Proof = {
-  a: readonly [bigint, bigint];
-  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]];
-  c: readonly [bigint, bigint];
-};
+import { type SolidityGroth16Proof, toSolidityProof } from "./toSolidityProof.js";
 
 export type ProveCoreQualityParameters = {
   prepared: PrepareCoreClaimReturnType;
@@ -20,12 +15,12 @@ export type ProveCoreQualityParameters = {
 
 export type ProveCoreQualityReturnType = {
   proof: SolidityGroth16Proof;
-  /** [commitment, provider, context, terms] as decimal strings. */
+  /** [commitment, provider, context, terms, schemaHash] as decimal strings. */
   publicSignals: string[];
   proveMs: number;
 };
 
-/** Groth16 proof that the prepared claim holds, bound to provider, chain and registry. */
+/** Groth16 proof that the prepared claim holds for its channel schema, bound to provider, chain and registry. */
 export async function proveCoreQuality({
   prepared,
   provider,
@@ -39,6 +34,9 @@ export async function proveCoreQuality({
       provider: BigInt(provider).toString(),
       context: packCoreContext(registry, chainId).toString(),
       terms: packCoreTerms(prepared.claim).toString(),
+      schemaHash: BigInt(prepared.claim.schemaHash).toString(),
+      channelCount: String(prepared.schema.channelCount),
+      schemaDigest: prepared.schema.schemaDigest.toString(),
       reading: prepared.readings.map(String),
     },
     { type: "mem", data: wasm },
@@ -47,18 +45,5 @@ export async function proveCoreQuality({
   const proveMs = performance.now() - started;
   if (BigInt(publicSignals[0] ?? -1) !== BigInt(prepared.claim.datasetCommitment))
     throw new Error("circuit commitment differs from commitCoreDataset: the two layouts have diverged");
-  // The EVM pairing precompile takes G2 coordinates as (imaginary, real): swap snarkjs's order.
-  const [pa, pb, pc] = [proof.pi_a, proof.pi_b, proof.pi_c];
-  return {
-    proof: {
-      a: [BigInt(pa[0]), BigInt(pa[1])],
-      b: [
-        [BigInt(pb[0][1]), BigInt(pb[0][0])],
-        [BigInt(pb[1][1]), BigInt(pb[1][0])],
-      ],
-      c: [BigInt(pc[0]), BigInt(pc[1])],
-    },
-    publicSignals,
-    proveMs,
-  };
+  return { proof: toSolidityProof(proof), publicSignals, proveMs };
 }

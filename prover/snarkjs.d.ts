@@ -18,5 +18,7 @@ declare module "snarkjs" {
   };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: string | MemFile, wtns: MemFile | string): Promise<void>;
+    /** The witness as field elements: index 0 is the constant 1, then the outputs, then the public inputs. */
+    exportJson(wtns: MemFile | string): Promise<bigint[]>;
   };
 }

@@ -1,7 +1,11 @@
+import type { Caller } from "../services/serveApollo.js";
 import type { HubServices } from "../usecases/HubServices.js";
 import type { Loaders } from "./createLoaders.js";
 
 export type { HubServices };
 
-/** Per request: fresh DataLoaders (no cross-request caching) and the process-wide hub services. */
-export type SubgraphContext = { loaders: Loaders; hub: HubServices };
+/**
+ * Per request: fresh DataLoaders (no cross-request caching), the process-wide hub services and who is calling (the
+ * gateway-only fields check it).
+ */
+export type SubgraphContext = { loaders: Loaders; hub: HubServices; caller: Caller };

@@ -62,6 +62,8 @@ export const certificateResolvers = {
       /^\d{1,78}$/.test(id) ? loaders.certificateById.load(id) : null,
     provider: (row: CertificateRow) => ({ address: row.provider }),
     domain: (row: CertificateRow) => domainNames[row.domain],
+    // The indexer's column; `select *` brings it along although CertificateRow predates it.
+    schemaHash: (row: CertificateRow & { schemaHash?: `0x${string}` }) => row.schemaHash,
     thresholds: (row: CertificateRow) => ({
       integrityBps: row.minIntegrityBps,
       timelinessBps: row.minTimelinessBps,

@@ -1,7 +1,6 @@
 import { GraphQLError } from "graphql";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import type { CertificatePage } from "./rows.js";
-
-export const MAX_PAGE_SIZE = 100;
 
 /** Opaque Relay cursors over certificate ids. */
 export function encodeCursor(id: string): string {
@@ -11,15 +10,16 @@ export function encodeCursor(id: string): string {
 export function decodeCursor(cursor: string | null | undefined): string | undefined {
   if (cursor === null || cursor === undefined) return undefined;
   const match = /^certificate:(\d{1,78})$/.exec(Buffer.from(cursor, "base64url").toString());
+  // The cursor is never echoed: it is opaque, and whatever a client sends in its place could be huge.
   if (!match)
-    throw new GraphQLError(`after: ${JSON.stringify(cursor)} is not a cursor this API issued`, {
+    throw new GraphQLError("after is not a cursor this API issued (pass a cursor or endCursor from a page)", {
       extensions: { code: "BAD_USER_INPUT" },
     });
   return match[1];
 }
 
 export function checkPageSize(first: number | null | undefined): number {
-  const size = first ?? 20;
+  const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE)
     throw new GraphQLError(`first must be between 0 and ${MAX_PAGE_SIZE}, got ${size}`, {
       extensions: { code: "BAD_USER_INPUT" },

@@ -31,4 +31,18 @@ describe("scalars", () => {
     expect(BigIntScalar.serialize(10n ** 27n)).toBe("1000000000000000000000000000");
     expect(() => BigIntScalar.parseValue("-1")).toThrow(/non-negative/);
   });
+
+  it("never echoes a huge rejected value whole", () => {
+    const huge = "x".repeat(100_000);
+    for (const scalar of [Address, BigIntScalar, Bytes32, DateTime]) {
+      let message = "";
+      try {
+        scalar.parseValue(huge);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/x…$/);
+      expect(message.length).toBeLessThan(200);
+    }
+  });
 });

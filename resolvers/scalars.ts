@@ -3,6 +3,12 @@ import { getAddress, isAddress } from "viem";
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
 
+/** The rejected value as JSON, cut after 70 characters: an error never echoes a huge input back. */
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 70 ? `${json.slice(0, 70)}…` : json;
+}
+
 function literalString(ast: ValueNode, scalar: string): string {
   if (ast.kind !== Kind.STRING) throw badInput(`${scalar} must be given as a string`);
   return ast.value;
@@ -10,19 +16,19 @@ function literalString(ast: ValueNode, scalar: string): string {
 
 function parseAddress(value: unknown): `0x${string}` {
   if (typeof value !== "string" || !isAddress(value, { strict: false }))
-    throw badInput(`Address must be 0x followed by 40 hex digits, got ${JSON.stringify(value)}`);
+    throw badInput(`Address must be 0x followed by 40 hex digits, got ${preview(value)}`);
   return getAddress(value);
 }
 
 function parseBigInt(value: unknown): bigint {
   if (typeof value === "string" && /^\d{1,78}$/.test(value)) return BigInt(value);
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return BigInt(value);
-  throw badInput(`BigInt must be a non-negative decimal integer string, got ${JSON.stringify(value)}`);
+  throw badInput(`BigInt must be a non-negative decimal integer string, got ${preview(value)}`);
 }
 
 function parseBytes32(value: unknown): `0x${string}` {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value))
-    throw badInput(`Bytes32 must be 0x followed by 64 hex digits, got ${JSON.stringify(value)}`);
+    throw badInput(`Bytes32 must be 0x followed by 64 hex digits, got ${preview(value)}`);
   return value.toLowerCase() as `0x${string}`;
 }
 
@@ -33,7 +39,7 @@ function parseDateTime(value: unknown): number {
     typeof value !== "string" ||
     !/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(value)
   )
-    throw badInput(`DateTime must be an ISO-8601 instant with a time zone, got ${JSON.stringify(value)}`);
+    throw badInput(`DateTime must be an ISO-8601 instant with a time zone, got ${preview(value)}`);
   // Date.parse rolls impossible dates over (Feb 30 → Mar 2): check the calendar fields themselves.
   const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = value
     .split(/[-T:.Z+]/)
@@ -50,10 +56,10 @@ function parseDateTime(value: unknown): number {
     minute > 59 ||
     second > 59
   )
-    throw badInput(`DateTime ${JSON.stringify(value)} is not a real instant`);
+    throw badInput(`DateTime ${preview(value)} is not a real instant`);
   if (ms % 1000 !== 0)
-    throw badInput(`DateTime ${JSON.stringify(value)} has fractions of a second; whole seconds only`);
-  if (ms < 0) throw badInput(`DateTime ${JSON.stringify(value)} is before 1970`);
+    throw badInput(`DateTime ${preview(value)} has fractions of a second; whole seconds only`);
+  if (ms < 0) throw badInput(`DateTime ${preview(value)} is before 1970`);
   return ms / 1000;
 }
 

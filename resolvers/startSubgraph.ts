@@ -3,10 +3,13 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError } from "graphql";
 import type { Sql } from "postgres";
+import { defaultQueryLimits, type QueryLimits } from "../config/loadCalderaConfig.js";
+import { formatGuardedError, guardApollo } from "../guard/guardApollo.js";
 import { checkReadiness } from "../services/checkReadiness.js";
 import { type ServedApollo, serveApollo } from "../services/serveApollo.js";
 import { createLoaders } from "./createLoaders.js";
 import { createSubgraphSchema } from "./createSubgraphSchema.js";
+import { gatewayOnly } from "./gatewayOnly.js";
 import type { HubServices, SubgraphContext } from "./SubgraphContext.js";
 import { toGraphQLError } from "./toGraphQLError.js";
 
@@ -16,6 +19,15 @@ export type StartSubgraphParameters = {
   viewsSchema: string;
   hub: HubServices;
   port: number;
+  /** caldera.config.json's `limits` (the gateway checks them first; the subgraph again, in depth). */
+  limits?: Partial<QueryLimits> | undefined;
+  /**
+   * The secret the gateway sends (generated per stack start); `_entities` and `_service` answer only requests that
+   * carry it. Without one they answer loopback callers only.
+   */
+  gatewaySecret?: string | undefined;
+  /** Introspection and field suggestions; default: NODE_ENV is development. */
+  development?: boolean | undefined;
 };
 
 /** The Caldera subgraph: federation v2 SDL over the indexer's views, mutations through the hub's signer. */
@@ -24,26 +36,39 @@ export async function startSubgraph({
   viewsSchema,
   hub,
   port,
+  limits,
+  gatewaySecret,
+  development = process.env.NODE_ENV === "development",
 }: StartSubgraphParameters): Promise<ServedApollo> {
+  const guard = guardApollo({ limits, development });
   const server = new ApolloServer<SubgraphContext>({
     schema: createSubgraphSchema(),
-    includeStacktraceInErrorResponses: false,
+    ...guard,
     // The stack stops its parts in dependency order; Apollo must not exit the process on SIGINT by itself.
     stopOnTerminationSignals: false,
     // Inline traces are for Apollo's hosted usage reporting, which the hub does not use.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ...guard.plugins,
+      gatewayOnly({ secret: gatewaySecret }),
+    ],
     formatError: (formatted, error) => {
       const original = unwrapResolverError(error);
-      if (original instanceof GraphQLError || !(original instanceof Error)) return formatted;
+      if (original instanceof GraphQLError || !(original instanceof Error))
+        return formatGuardedError(formatted, error);
       const mapped = toGraphQLError(original);
-      return { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } };
+      return formatGuardedError(
+        { ...formatted, message: mapped.message, extensions: { ...mapped.extensions } },
+        error,
+      );
     },
   });
   return serveApollo({
     server,
     port,
-    context: async () => ({ loaders: createLoaders(sql, viewsSchema), hub }),
+    context: async (caller) => ({ loaders: createLoaders(sql, viewsSchema), hub, caller }),
     readiness: () =>
       checkReadiness({ sql, viewsSchema, publicClient: hub.publicClient, indexer: hub.indexer }),
+    maxBodyBytes: limits?.maxBodyBytes ?? defaultQueryLimits.maxBodyBytes,
   });
 }

@@ -7,7 +7,8 @@
  * independent phase-2 contribution; swap them in at `PTAU` and `contribute` below.
  *
  * Outputs (committed): circuits/build/<circuit>/{<circuit>.wasm, <circuit>.zkey, verification_key.json,
- * artifacts.json} and contracts/src/verifiers/<Circuit>Verifier.sol. Bulky intermediates stay in .cache/.
+ * artifacts.json} and contracts/src/verifiers/<Circuit>Verifier.sol for coreQuality and derivationBinding (both
+ * include circuits/coreSlots.circom). Bulky intermediates stay in .cache/, the ptau included: it is never committed.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,7 +16,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFil
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const POWER = 14;
+// 2^15 = 32,768 rows for constraints plus public signals: coreQuality has 32,014 constraints, derivationBinding
+// 32,423. On a 2-core machine the whole ptau took 15.5 min, 13.8 of them in `prepare phase2` (2^16: over 25 min).
+const POWER = 15;
 const PTAU_DIR = `${root}.cache/ptau/`;
 const PTAU = `${PTAU_DIR}pot${POWER}_final.ptau`;
 
@@ -24,7 +27,12 @@ const circuits: CircuitSpec[] = [
   {
     name: "coreQuality",
     verifierContract: "CoreQualityVerifier",
-    publicSignals: ["commitment", "provider", "context", "terms"],
+    publicSignals: ["commitment", "provider", "context", "terms", "schemaHash"],
+  },
+  {
+    name: "derivationBinding",
+    verifierContract: "DerivationBindingVerifier",
+    publicSignals: ["featureCommitment", "coreCommitment", "channelMask", "bindingHash"],
   },
 ];
 

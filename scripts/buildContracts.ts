@@ -14,7 +14,17 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const SRC = join(root, "contracts/src");
 const GENERATED = join(root, "contracts/generated");
 /** The contracts deployed by the hub, in generated-name order. */
-const DEPLOYABLE = ["CoreCertificateRegistry", "CoreQualityVerifier", "EraToken"] as const;
+const DEPLOYABLE = [
+  "CalderaGovernor",
+  "CoreCertificateRegistry",
+  "CoreQualityVerifier",
+  "DerivationBindingVerifier",
+  "DerivationRules",
+  "DerivativeRegistry",
+  "EraToken",
+  "NodeStaking",
+  "TimelockController",
+] as const;
 /** Kept equal to foundry.toml so forge tests measure the bytecode that is deployed. */
 export const SOLC_SETTINGS = { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" } as const;
 
@@ -26,7 +36,11 @@ export async function buildContracts({ force = false } = {}): Promise<BuildContr
     version: () => string;
     compile: (input: string, options: unknown) => string;
   };
-  const hash = createHash("sha256").update(solc.version()).update(JSON.stringify(SOLC_SETTINGS));
+  // The list of deployable contracts shapes the generated files too: a new entry must regenerate them.
+  const hash = createHash("sha256")
+    .update(solc.version())
+    .update(JSON.stringify(SOLC_SETTINGS))
+    .update(JSON.stringify(DEPLOYABLE));
   for (const file of sources) hash.update(relative(root, file)).update(readFileSync(file));
   const sourceHash = hash.digest("hex");
   const abisPath = join(GENERATED, "abis.ts");

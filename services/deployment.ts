@@ -1,12 +1,44 @@
 import type { Address, Hex } from "viem";
 
+/** Where and when one contract was deployed. */
+export type DeployedContract = { address: Address; startBlock: number; transactionHash: Hex };
+
 /** Written by `deployContracts`, read by the indexer config and the subgraph: the only source of addresses. */
 export type DeploymentManifest = {
   chainId: number;
   deployer: Address;
-  /** keccak256 over the deployed contracts' creation bytecode: a source change means a redeploy. */
+  /** keccak256 over the deployed contracts' creation bytecode and parameters: a change means a redeploy. */
   bytecodeHash: Hex;
-  contracts: Record<DeployedContractName, { address: Address; startBlock: number; transactionHash: Hex }>;
+  /** The governance parameters the stake, governor and timelock were deployed with. */
+  governance: GovernanceParameters;
+  contracts: Record<AlwaysDeployedContractName, DeployedContract> &
+    Partial<Record<OptionalContractName, DeployedContract>>;
 };
 
-export type DeployedContractName = "CoreQualityVerifier" | "EraToken" | "CoreCertificateRegistry";
+/**
+ * Governor and staking parameters (CalderaGovernor's constructor, NodeStaking's unstake delay, the timelock's minimum
+ * delay). Numbers of blocks and seconds; the proposal threshold in ERA wei, as a decimal string.
+ */
+export type GovernanceParameters = {
+  votingDelayBlocks: number;
+  votingPeriodBlocks: number;
+  proposalThreshold: string;
+  quorumPercent: number;
+  timelockDelaySeconds: number;
+  unstakeDelaySeconds: number;
+};
+
+/** Deployed on every chain, in this order. */
+export type AlwaysDeployedContractName =
+  | "CoreQualityVerifier"
+  | "EraToken"
+  | "CoreCertificateRegistry"
+  | "NodeStaking"
+  | "TimelockController"
+  | "CalderaGovernor"
+  | "DerivationRules";
+
+/** Deployed only when `deployContracts` is asked to (the derivation-binding verifier is not final yet). */
+export type OptionalContractName = "DerivationBindingVerifier" | "DerivativeRegistry";
+
+export type DeployedContractName = AlwaysDeployedContractName | OptionalContractName;

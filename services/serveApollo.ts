@@ -1,31 +1,53 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
+import { BaseError } from "../errors/BaseError.js";
+import type { ErrorCode } from "../errors/errorCodes.js";
+
+/** Who sent a request, for the context: what Apollo's HTTP request does not carry. */
+export type Caller = { remoteAddress: string | undefined };
 
 export type ServeApolloParameters<Context extends BaseContext> = {
   server: ApolloServer<Context>;
   port: number;
-  context: () => Promise<Context>;
+  context: (caller: Caller) => Promise<Context>;
   /**
    * Readiness beyond "the process is up" (dependencies reachable, schema composed). `GET /ready` answers 200 or
    * 503 with this report as JSON, so `caldera status` and an orchestrator read the same thing.
    */
   readiness: () => Promise<Readiness>;
+  /** A POST body over this many bytes is refused with 413 `REQUEST_TOO_LARGE`, without reading the rest of it. */
+  maxBodyBytes: number;
 };
 
 export type Readiness = { ready: boolean } & Record<string, unknown>;
 
 export type ServedApollo = { url: string; port: number; stop: () => Promise<void> };
 
+/** A request refused before it reaches Apollo: a body over the limit (413) or one that is not JSON (400). */
+class HttpRequestError extends BaseError {
+  override name = "HttpRequestError";
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+    code: "BAD_REQUEST" | "REQUEST_TOO_LARGE",
+  ) {
+    super(message, { code });
+  }
+}
+
 /**
  * A plain node:http front for an Apollo Server: POST/GET /graphql, GET /health (liveness: the process answers)
  * and GET /ready (readiness: 503 while any dependency is down), so orchestrators and the test harness can wait on it.
+ * Bodies are bounded (`maxBodyBytes`, 413) and must be JSON (400); both answers are GraphQL error responses in the
+ * media type the client accepts (application/graphql-response+json or application/json).
  */
 export async function serveApollo<Context extends BaseContext>({
   server,
   port,
   context,
   readiness,
+  maxBodyBytes,
 }: ServeApolloParameters<Context>): Promise<ServedApollo> {
   await server.start();
   const http: Server = createServer(async (req, res) => {
@@ -46,10 +68,11 @@ export async function serveApollo<Context extends BaseContext>({
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers))
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-      const body = req.method === "POST" ? await readJson(req) : undefined;
+      const body = req.method === "POST" ? await readJson(req, maxBodyBytes) : undefined;
+      const caller: Caller = { remoteAddress: req.socket.remoteAddress };
       const response = await server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-        context,
+        context: () => context(caller),
       });
       res.statusCode = response.status ?? 200;
       for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -57,10 +80,9 @@ export async function serveApollo<Context extends BaseContext>({
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (error) {
-      const status = error instanceof SyntaxError ? 400 : 500;
-      const code = status === 400 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR";
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify({ errors: [{ message: (error as Error).message, extensions: { code } }] }));
+      if (error instanceof HttpRequestError)
+        return sendError(req, res, error.status, error.message, error.code);
+      sendError(req, res, 500, (error as Error).message, "INTERNAL_SERVER_ERROR");
     }
   });
   http.keepAliveTimeout = 65_000;
@@ -77,9 +99,44 @@ export async function serveApollo<Context extends BaseContext>({
   };
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  return text.length === 0 ? undefined : JSON.parse(text);
+function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  code: ErrorCode,
+) {
+  const graphqlResponse = /application\/graphql-response\+json/.test(req.headers.accept ?? "");
+  res.writeHead(status, {
+    "content-type": `${graphqlResponse ? "application/graphql-response+json" : "application/json"}; charset=utf-8`,
+    // A refused body is not read to its end: the connection cannot carry another request.
+    ...(req.complete ? {} : { connection: "close" }),
+  });
+  res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+}
+
+/** The body as JSON, refusing it (413) as soon as it is known to be over `maxBytes`: from Content-Length, or while read. */
+function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const tooLarge = () =>
+    new HttpRequestError(413, `the request body is larger than ${maxBytes} bytes`, "REQUEST_TOO_LARGE");
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers["content-length"]) > maxBytes) return reject(tooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off("data", onData).off("end", onEnd).pause();
+      reject(tooLarge());
+    };
+    const onEnd = () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      try {
+        resolve(text.length === 0 ? undefined : JSON.parse(text));
+      } catch {
+        reject(new HttpRequestError(400, "the request body is not valid JSON", "BAD_REQUEST"));
+      }
+    };
+    req.on("data", onData).on("end", onEnd).on("error", reject);
+  });
 }

@@ -3,52 +3,123 @@ import { dirname } from "node:path";
 import {
   type Abi,
   type Account,
+  type Address,
   type Chain,
   concat,
   type Hex,
   keccak256,
   type PublicClient,
   parseEther,
+  stringToHex,
   type Transport,
   type WalletClient,
+  zeroAddress,
 } from "viem";
 import {
+  calderaGovernorAbi,
   coreCertificateRegistryAbi,
   coreQualityVerifierAbi,
+  derivationRulesAbi,
+  derivativeRegistryAbi,
   eraTokenAbi,
+  nodeStakingAbi,
+  timelockControllerAbi,
 } from "../contracts/generated/abis.js";
 import {
+  calderaGovernorBytecode,
   coreCertificateRegistryBytecode,
   coreQualityVerifierBytecode,
+  derivationRulesBytecode,
+  derivativeRegistryBytecode,
   eraTokenBytecode,
+  nodeStakingBytecode,
+  timelockControllerBytecode,
 } from "../contracts/generated/bytecode.js";
-import type { DeployedContractName, DeploymentManifest } from "../services/deployment.js";
+import type {
+  DeployedContract,
+  DeployedContractName,
+  DeploymentManifest,
+  GovernanceParameters,
+} from "../services/deployment.js";
+import { DEV_CHAIN_ID } from "./resolveSigner.js";
 
 /** Fixed ERA supply minted to the deployer (the treasury) at deployment: 1 billion ERA. */
 export const ERA_INITIAL_SUPPLY = parseEther("1000000000");
+
+/**
+ * Production governance: CalderaGovernor's DEFAULT_ constants (voting delay ~1 day and period ~1 week of 12 s
+ * blocks, 10,000 ERA of stake to propose, quorum 4% of the stake, timelock delay 2 days) and a 7-day unstake delay.
+ */
+export const PRODUCTION_GOVERNANCE: GovernanceParameters = {
+  votingDelayBlocks: 7_200,
+  votingPeriodBlocks: 50_400,
+  proposalThreshold: parseEther("10000").toString(),
+  quorumPercent: 4,
+  timelockDelaySeconds: 2 * 24 * 60 * 60,
+  unstakeDelaySeconds: 7 * 24 * 60 * 60,
+};
+
+/**
+ * The dev chain votes in blocks, not days: voting opens 1 block after a proposal and lasts 10 blocks (anvil mines a
+ * block per transaction; `anvil_mine` skips ahead). The timelock keeps its production delay of 2 days: a demo passes
+ * it with `evm_increaseTime` (+ a mined block) before executing, so the delay is shown, not disabled.
+ */
+export const DEV_GOVERNANCE: GovernanceParameters = {
+  ...PRODUCTION_GOVERNANCE,
+  votingDelayBlocks: 1,
+  votingPeriodBlocks: 10,
+};
+
+export function governanceFor(chainId: number): GovernanceParameters {
+  return chainId === DEV_CHAIN_ID ? DEV_GOVERNANCE : PRODUCTION_GOVERNANCE;
+}
+
+/**
+ * Deploys DerivativeRegistry and its binding verifier too. Off by default: the derivation-binding verifier is not
+ * final; pass its creation bytecode (from contracts/generated once it is generated) to turn it on.
+ */
+export type DerivativesOption = { bindingVerifierBytecode: Hex };
 
 export type DeployContractsParameters = {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
   manifestPath: string;
   log: (line: string) => void;
+  derivatives?: DerivativesOption | undefined;
 };
 
 export type DeployContractsReturnType = { manifest: DeploymentManifest; deployed: boolean };
 
+type Deployer = Pick<DeployContractsParameters, "publicClient" | "walletClient" | "log">;
+
 /**
- * Deploys verifier, token and registry unless the manifest already describes this exact code on this exact chain,
- * so a second `caldera up` resumes instead of redeploying.
+ * Deploys the verifier, ERA and the certificate registry, then governance: NodeStaking (votes = stake), a
+ * TimelockController, CalderaGovernor and DerivationRules owned by the timelock. The timelock is then handed to
+ * governance (the governor proposes and cancels, anyone executes) and the deployer renounces its admin role, so
+ * nothing but a passed vote changes a rule. Nothing is deployed when the manifest already describes this exact code
+ * and these parameters on this exact chain, so a second `caldera up` resumes instead of redeploying.
  */
 export async function deployContracts({
   publicClient,
   walletClient,
   manifestPath,
   log,
+  derivatives,
 }: DeployContractsParameters): Promise<DeployContractsReturnType> {
   const chainId = await publicClient.getChainId();
+  const governance = governanceFor(chainId);
   const bytecodeHash = keccak256(
-    concat([coreQualityVerifierBytecode, eraTokenBytecode, coreCertificateRegistryBytecode]),
+    concat([
+      coreQualityVerifierBytecode,
+      eraTokenBytecode,
+      coreCertificateRegistryBytecode,
+      nodeStakingBytecode,
+      timelockControllerBytecode,
+      calderaGovernorBytecode,
+      derivationRulesBytecode,
+      ...(derivatives ? [derivatives.bindingVerifierBytecode, derivativeRegistryBytecode] : []),
+      stringToHex(JSON.stringify(governance)),
+    ]),
   );
   const previous = existsSync(manifestPath)
     ? (JSON.parse(readFileSync(manifestPath, "utf8")) as DeploymentManifest)
@@ -64,50 +135,175 @@ export async function deployContracts({
   }
 
   const deployer = walletClient.account.address;
-  const deploy = async (name: DeployedContractName, abi: Abi, bytecode: Hex, args: readonly unknown[]) => {
-    const hash = await walletClient.deployContract({ abi, bytecode, args, chain: walletClient.chain });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success" || !receipt.contractAddress)
-      throw new Error(`deploying ${name} reverted (${hash})`);
-    log(
-      `deployed ${name} at ${receipt.contractAddress} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,
-    );
-    return {
-      address: receipt.contractAddress,
-      startBlock: Number(receipt.blockNumber),
-      transactionHash: hash,
-    };
-  };
+  const ctx: Deployer = { publicClient, walletClient, log };
   const verifier = await deploy(
+    ctx,
     "CoreQualityVerifier",
     coreQualityVerifierAbi,
     coreQualityVerifierBytecode,
     [],
   );
-  const token = await deploy("EraToken", eraTokenAbi, eraTokenBytecode, [deployer, ERA_INITIAL_SUPPLY]);
+  const token = await deploy(ctx, "EraToken", eraTokenAbi, eraTokenBytecode, [deployer, ERA_INITIAL_SUPPLY]);
   const registry = await deploy(
+    ctx,
     "CoreCertificateRegistry",
     coreCertificateRegistryAbi,
     coreCertificateRegistryBytecode,
     [verifier.address],
   );
+  const staking = await deploy(ctx, "NodeStaking", nodeStakingAbi, nodeStakingBytecode, [
+    token.address,
+    BigInt(governance.unstakeDelaySeconds),
+  ]);
+  // No proposers yet, executor open to anyone (address 0), the deployer admin only until the hand-over below.
+  const timelock = await deploy(
+    ctx,
+    "TimelockController",
+    timelockControllerAbi,
+    timelockControllerBytecode,
+    [BigInt(governance.timelockDelaySeconds), [], [zeroAddress], deployer],
+  );
+  const governor = await deploy(ctx, "CalderaGovernor", calderaGovernorAbi, calderaGovernorBytecode, [
+    staking.address,
+    timelock.address,
+    governance.votingDelayBlocks,
+    governance.votingPeriodBlocks,
+    BigInt(governance.proposalThreshold),
+    BigInt(governance.quorumPercent),
+  ]);
+  const rules = await deploy(ctx, "DerivationRules", derivationRulesAbi, derivationRulesBytecode, [
+    timelock.address,
+  ]);
+  const optional = derivatives
+    ? await deployDerivativeRegistry(ctx, {
+        coreRegistry: registry.address,
+        derivationRules: rules.address,
+        timelock: timelock.address,
+        bindingVerifierBytecode: derivatives.bindingVerifierBytecode,
+      })
+    : {};
+  await handTimelockToGovernance(ctx, { timelock: timelock.address, governor: governor.address });
+
   const manifest: DeploymentManifest = {
     chainId,
     deployer,
     bytecodeHash,
-    contracts: { CoreQualityVerifier: verifier, EraToken: token, CoreCertificateRegistry: registry },
+    governance,
+    contracts: {
+      CoreQualityVerifier: verifier,
+      EraToken: token,
+      CoreCertificateRegistry: registry,
+      NodeStaking: staking,
+      TimelockController: timelock,
+      CalderaGovernor: governor,
+      DerivationRules: rules,
+      ...optional,
+    },
   };
   mkdirSync(dirname(manifestPath), { recursive: true });
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { manifest, deployed: true };
 }
 
+export type DeployDerivativeRegistryParameters = {
+  coreRegistry: Address;
+  derivationRules: Address;
+  timelock: Address;
+  /** Creation bytecode of the derivation-binding Groth16 verifier (no constructor arguments). */
+  bindingVerifierBytecode: Hex;
+};
+
 /**
- * The manifest describes this chain when its registry deployment is part of it. (Block 0 cannot tell: anvil
+ * Deploys the derivation-binding verifier and DerivativeRegistry(coreRegistry, derivationRules, verifier, timelock).
+ * The registry's input specs are then changed only by the timelock.
+ */
+export async function deployDerivativeRegistry(
+  ctx: Deployer,
+  { coreRegistry, derivationRules, timelock, bindingVerifierBytecode }: DeployDerivativeRegistryParameters,
+): Promise<{ DerivationBindingVerifier: DeployedContract; DerivativeRegistry: DeployedContract }> {
+  const verifier = await deploy(ctx, "DerivationBindingVerifier", [], bindingVerifierBytecode, []);
+  const registry = await deploy(
+    ctx,
+    "DerivativeRegistry",
+    derivativeRegistryAbi,
+    derivativeRegistryBytecode,
+    [coreRegistry, derivationRules, verifier.address, timelock],
+  );
+  return { DerivationBindingVerifier: verifier, DerivativeRegistry: registry };
+}
+
+/**
+ * CalderaGovernor's deploy shape: the governor becomes the only proposer and canceller, then the deployer renounces
+ * the admin role, leaving the timelock as its own only admin.
+ */
+async function handTimelockToGovernance(
+  ctx: Deployer,
+  { timelock, governor }: { timelock: Address; governor: Address },
+) {
+  const { publicClient, walletClient, log } = ctx;
+  const contract = { address: timelock, abi: timelockControllerAbi } as const;
+  const role = (functionName: "PROPOSER_ROLE" | "CANCELLER_ROLE" | "DEFAULT_ADMIN_ROLE") =>
+    publicClient.readContract({ ...contract, functionName });
+  const [proposer, canceller, admin] = await Promise.all([
+    role("PROPOSER_ROLE"),
+    role("CANCELLER_ROLE"),
+    role("DEFAULT_ADMIN_ROLE"),
+  ]);
+  const deployer = walletClient.account.address;
+  const steps = [
+    { what: "grant the governor the proposer role", functionName: "grantRole", args: [proposer, governor] },
+    { what: "grant the governor the canceller role", functionName: "grantRole", args: [canceller, governor] },
+    {
+      what: "renounce the deployer's timelock admin role",
+      functionName: "renounceRole",
+      args: [admin, deployer],
+    },
+  ] as const;
+  for (const { what, functionName, args } of steps) {
+    const hash = await walletClient.writeContract({
+      ...contract,
+      functionName,
+      args,
+      chain: walletClient.chain,
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`timelock: could not ${what} (${hash})`);
+  }
+  if (await publicClient.readContract({ ...contract, functionName: "hasRole", args: [admin, deployer] }))
+    throw new Error("timelock: the deployer is still its admin");
+  log(`handed the timelock ${timelock} to the governor ${governor}; the deployer renounced its admin role`);
+}
+
+async function deploy(
+  { publicClient, walletClient, log }: Deployer,
+  name: DeployedContractName,
+  abi: Abi,
+  bytecode: Hex,
+  args: readonly unknown[],
+): Promise<DeployedContract> {
+  const hash = await walletClient.deployContract({ abi, bytecode, args, chain: walletClient.chain });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress)
+    throw new Error(`deploying ${name} reverted (${hash})`);
+  log(
+    `deployed ${name} at ${receipt.contractAddress} (block ${receipt.blockNumber}, gas ${receipt.gasUsed})`,
+  );
+  return { address: receipt.contractAddress, startBlock: Number(receipt.blockNumber), transactionHash: hash };
+}
+
+/**
+ * The manifest describes this chain when every deployment in it is part of it. (Block 0 cannot tell: anvil
  * regenerates its genesis block whenever it reloads a state file.)
  */
 async function isDeployedOn(publicClient: PublicClient, manifest: DeploymentManifest): Promise<boolean> {
-  const { transactionHash, address } = manifest.contracts.CoreCertificateRegistry;
-  const receipt = await publicClient.getTransactionReceipt({ hash: transactionHash }).catch(() => undefined);
-  return receipt?.contractAddress?.toLowerCase() === address.toLowerCase();
+  const deployments = Object.values(manifest.contracts).filter((c): c is DeployedContract => c !== undefined);
+  const found = await Promise.all(
+    deployments.map(async ({ transactionHash, address }) => {
+      const receipt = await publicClient
+        .getTransactionReceipt({ hash: transactionHash })
+        .catch(() => undefined);
+      return receipt?.contractAddress?.toLowerCase() === address.toLowerCase();
+    }),
+  );
+  return found.every(Boolean);
 }

@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
@@ -25,8 +34,16 @@ async function prepareFresh() {
   return { dir, prepared };
 }
 
+/**
+ * The password file's folder lives in os.tmpdir(); other test files' stacks make their own there at the same time,
+ * so this file points TMPDIR at a private folder (traversable by the postgres user) to count only its own.
+ */
+const privateTmp = mkdtempSync(join(tmpdir(), "caldera-initdb-tmp-"));
+chmodSync(privateTmp, 0o711);
+process.env.TMPDIR = privateTmp;
+
 function pwfileFolders() {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith("caldera-pwfile-"));
+  return readdirSync(privateTmp).filter((name) => name.startsWith("caldera-pwfile-"));
 }
 
 beforeAll(async () => {
@@ -40,6 +57,7 @@ afterAll(async () => {
     await exited;
   }
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+  rmSync(privateTmp, { recursive: true, force: true });
 });
 
 describe("initialisePostgres", () => {

@@ -1,6 +1,7 @@
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import { coreCertificateRegistryAbi } from "../contracts/generated/abis.js";
 import type { DeploymentManifest } from "../services/deployment.js";
+import { setUpDevNodes } from "./setUpDevNodes.js";
 
 export type RegisterDevProviderParameters = {
   publicClient: PublicClient;
@@ -9,7 +10,10 @@ export type RegisterDevProviderParameters = {
   log: (line: string) => void;
 };
 
-/** On the dev chain the hub's signer is registered as a provider, so `certifyCore` works on a fresh stack. */
+/**
+ * Dev-chain setup: the hub's signer is registered as a provider, so `certifyCore` works on a fresh stack, and three
+ * dev nodes stake ERA (`setUpDevNodes`), so governance has voting power. Both steps are idempotent.
+ */
 export async function registerDevProvider({
   publicClient,
   walletClient,
@@ -21,13 +25,15 @@ export async function registerDevProvider({
     abi: coreCertificateRegistryAbi,
   } as const;
   const provider = walletClient.account.address;
-  if (await publicClient.readContract({ ...registry, functionName: "isProvider", args: [provider] })) return;
-  const hash = await walletClient.writeContract({
-    ...registry,
-    functionName: "registerProvider",
-    args: ["Caldera dev provider"],
-    chain: walletClient.chain,
-  });
-  await publicClient.waitForTransactionReceipt({ hash });
-  log(`registered the dev signer ${provider} as provider "Caldera dev provider"`);
+  if (!(await publicClient.readContract({ ...registry, functionName: "isProvider", args: [provider] }))) {
+    const hash = await walletClient.writeContract({
+      ...registry,
+      functionName: "registerProvider",
+      args: ["Caldera dev provider"],
+      chain: walletClient.chain,
+    });
+    await publicClient.waitForTransactionReceipt({ hash });
+    log(`registered the dev signer ${provider} as provider "Caldera dev provider"`);
+  }
+  await setUpDevNodes({ publicClient, walletClient, deployment, log });
 }

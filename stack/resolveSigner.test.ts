@@ -1,9 +1,19 @@
+import { mnemonicToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { ANVIL_DEV_KEYS, resolveSigner } from "./resolveSigner.js";
 
 describe("resolveSigner", () => {
   it("uses anvil's first dev account on the dev chain when no key is set", () => {
     expect(resolveSigner({ chainId: 31337 }).address).toBe("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
+  });
+
+  it("lists anvil's ten dev accounts of the public test mnemonic, in order", () => {
+    const mnemonic = "test test test test test test test test test test test junk";
+    expect(ANVIL_DEV_KEYS).toHaveLength(10);
+    ANVIL_DEV_KEYS.forEach((key, addressIndex) => {
+      const hd = mnemonicToAccount(mnemonic, { addressIndex }).getHdKey().privateKey;
+      expect(key).toBe(`0x${Buffer.from(hd ?? []).toString("hex")}`);
+    });
   });
 
   it("refuses to run without a key on any other chain", () => {

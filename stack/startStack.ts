@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import postgres from "postgres";
 import { createPublicClient, createTestClient, createWalletClient, defineChain, http } from "viem";
@@ -6,6 +7,8 @@ import { BaseError } from "../errors/BaseError.js";
 import { startGateway } from "../gateway/startGateway.js";
 import { releaseProver } from "../prover/releaseProver.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
+import { createDatasetStore } from "../services/createDatasetStore.js";
+import { createDerivationStore } from "../services/createDerivationStore.js";
 import { createIndexerClient } from "../services/createIndexerClient.js";
 import type { DeploymentManifest } from "../services/deployment.js";
 import type { HubServices } from "../usecases/HubServices.js";
@@ -145,10 +148,12 @@ export async function startStack({
       const { buildContracts } = await import("../scripts/buildContracts.js");
       await buildContracts();
       const { deployContracts } = await import("./deployContracts.js");
+      const { derivationBindingVerifierBytecode } = await import("../contracts/generated/bytecode.js");
       const { manifest } = await deployContracts({
         publicClient,
         walletClient,
         manifestPath,
+        derivatives: { bindingVerifierBytecode: derivationBindingVerifierBytecode },
         log: (l) => log(`    ${l}`),
       });
       if (chainId === DEV_CHAIN_ID) {
@@ -189,18 +194,38 @@ export async function startStack({
     log(`    ${indexer.url} (schema ${indexer.schema}, views ${config.viewsSchema}, at block ${head})`);
 
     log("5/6 subgraph");
+    // Only the gateway may ask the subgraph for `_entities` and `_service`; a fresh secret per start.
+    const gatewaySecret = randomBytes(32).toString("base64url");
     // snarkjs's worker threads would keep the process alive after everything else stopped.
     onStop("prover", releaseProver);
     const sql = postgres(pg.url, { transform: postgres.camel, max: 10, onnotice: () => {} });
     onStop("database pool", () => sql.end({ timeout: 5 }));
+    // The hub's own data (certified datasets, derivation records) in its own schema, beside ponder's.
+    const hubSql = postgres(pg.url, { max: 4, onnotice: () => {} });
+    onStop("hub database pool", () => hubSql.end({ timeout: 5 }));
+    const datasets = createDatasetStore({ sql: hubSql });
+    const derivations = createDerivationStore({ sql: hubSql });
+    await step("subgraph", async () => {
+      await datasets.migrate();
+      await derivations.migrate();
+    });
     const hub: HubServices = {
       deployment: manifest,
       publicClient: publicClient as HubServices["publicClient"],
       walletClient,
       indexer: indexerClient,
+      datasets,
+      derivations,
     };
     const subgraph = await step("subgraph", () =>
-      startSubgraph({ sql, viewsSchema: config.viewsSchema, hub, port: ports.subgraph }),
+      startSubgraph({
+        sql,
+        viewsSchema: config.viewsSchema,
+        hub,
+        port: ports.subgraph,
+        limits: config.limits,
+        gatewaySecret,
+      }),
     );
     onStop("subgraph", subgraph.stop);
     log(`    ${subgraph.url}`);
@@ -210,6 +235,8 @@ export async function startStack({
       startGateway({
         subgraphs: [{ name: "caldera", url: subgraph.url }, ...config.partners],
         port: ports.gateway,
+        limits: config.limits,
+        gatewaySecret,
       }),
     );
     onStop("gateway", gateway.stop);

@@ -21,7 +21,10 @@ function scratch() {
 }
 
 /** A child that prints a few lines, writes a "ready" file, then lives until killed (or exits with `exitCode`). */
-function script(dir: string, { exitAfterMs, exitCode = 3 }: { exitAfterMs?: number; exitCode?: number } = {}) {
+function script(
+  dir: string,
+  { exitAfterMs, exitCode = 3 }: { exitAfterMs?: number; exitCode?: number } = {},
+) {
   const path = join(dir, "child.mjs");
   writeFileSync(
     path,
@@ -74,7 +77,9 @@ describe("superviseProcess", () => {
     }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toBeInstanceOf(PartStartError);
-    expect((error as PartStartError).message).toMatch(/^chain cannot start: cannot run .* ENOENT — run `npm install`/);
+    expect((error as PartStartError).message).toMatch(
+      /^chain cannot start: cannot run .* ENOENT — run `npm install`/,
+    );
   });
 
   it("rejects with the exit code and the last log line when the child dies before it is ready", async () => {

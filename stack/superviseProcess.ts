@@ -85,6 +85,8 @@ export async function superviseProcess(parameters: SuperviseProcessParameters): 
   } = parameters;
   mkdirSync(dirname(logFile), { recursive: true });
   const logStream: WriteStream = createWriteStream(logFile, { flags: "a" });
+  // A log that cannot be written (its folder removed, a full disk) must not take the part or the hub down.
+  logStream.on("error", () => {});
   const tail: string[] = [];
   /** One recorder per stream, so a line split across chunks is joined with its own stream's rest. */
   const recorder = () => {
@@ -207,7 +209,7 @@ export async function superviseProcess(parameters: SuperviseProcessParameters): 
     await beforeLaunch?.(0);
     await launch();
   } catch (error) {
-    logStream.end();
+    await new Promise<void>((r) => logStream.end(r));
     throw error;
   }
   state = "running";

@@ -13,6 +13,7 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const allowed: Record<string, readonly string[]> = {
   errors: [],
   config: ["errors"],
+  guard: ["errors", "config"],
   models: ["errors"],
   contracts: [],
   circuits: ["prover"],
@@ -20,8 +21,8 @@ const allowed: Record<string, readonly string[]> = {
   scripts: ["errors", "prover", "contracts", "circuits"],
   services: ["errors", "contracts"],
   usecases: ["errors", "services", "prover", "models", "contracts", "config"],
-  resolvers: ["errors", "services", "usecases", "prover", "models", "contracts", "config"],
-  gateway: ["errors", "services", "config"],
+  resolvers: ["errors", "services", "usecases", "prover", "models", "contracts", "config", "guard"],
+  gateway: ["errors", "services", "config", "guard"],
   indexer: ["contracts"],
   stack: [
     "errors",

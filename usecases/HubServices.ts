@@ -1,4 +1,6 @@
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
+import type { DatasetStore } from "../services/createDatasetStore.js";
+import type { DerivationStore } from "../services/createDerivationStore.js";
 import type { IndexerClient } from "../services/createIndexerClient.js";
 import type { DeploymentManifest } from "../services/deployment.js";
 
@@ -8,4 +10,8 @@ export type HubServices = {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
   indexer: IndexerClient;
+  /** Certified datasets, kept so derivations can run later (the hub's own Postgres schema). */
+  datasets: DatasetStore;
+  /** Derivation records (features, parameters, output), so anyone can re-run a derivative. */
+  derivations: DerivationStore;
 };

@@ -1,6 +1,9 @@
 import { type Address, parseEventLogs } from "viem";
 import { coreCertificateRegistryAbi } from "../contracts/generated/abis.js";
-import { CORE_DOMAINS } from "../prover/coreDataset.js";
+import { DEFAULT_CHANNEL_SCHEMA_ID } from "../prover/channelSchema.js";
+import { CORE_DOMAINS, type CoreReading } from "../prover/coreDataset.js";
+import { InvalidDatasetError } from "../prover/errors.js";
+import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import type { CoreQuality } from "../prover/measureCoreQuality.js";
 import { prepareCoreClaim } from "../prover/prepareCoreClaim.js";
 import { proveCoreQuality } from "../prover/proveCoreQuality.js";
@@ -17,7 +20,15 @@ export type CertifyCoreParameters = {
   windowStart: number;
   slotSeconds: number;
   deadlineSeconds: number;
-  readings: { observedAt: number; value: number; deliveredAt: number }[];
+  /** Channel schema id (`schemas/channels/<id>.json`); defaults to `soil-moisture`, one value per reading. */
+  schema?: string | null | undefined;
+  /** Each reading gives `value` (one-channel schemas) or every channel of the schema by name. */
+  readings: {
+    observedAt: number;
+    deliveredAt: number;
+    value?: number | null | undefined;
+    channels?: readonly { name: string; value: number }[] | null | undefined;
+  }[];
   thresholds?: {
     integrityBps?: number | null | undefined;
     timelinessBps?: number | null | undefined;
@@ -40,7 +51,8 @@ const CERTIFY_GAS = 500_000n;
 
 /**
  * validate → measure → check the chain would accept (registered, authorised, not yet certified) and the indexer
- * is live → prove → simulate → send → wait for the indexer. Every check that can fail runs before anything is sent.
+ * is live → prove → (register the channel schema on its first use) → simulate → send → wait for the indexer. Every
+ * check that can fail runs before anything is sent.
  */
 export async function certifyCore(
   input: CertifyCoreParameters,
@@ -52,9 +64,10 @@ export async function certifyCore(
       windowStart: input.windowStart,
       slotSeconds: input.slotSeconds,
       deadlineSeconds: input.deadlineSeconds,
-      readings: input.readings,
+      readings: input.readings.map(toCoreReading),
     },
     domain: CORE_DOMAINS[input.domain],
+    schema: loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID),
     thresholds: {
       minIntegrityBps: t.integrityBps ?? undefined,
       minTimelinessBps: t.timelinessBps ?? undefined,
@@ -69,13 +82,18 @@ export async function certifyCore(
     abi: coreCertificateRegistryAbi,
   } as const;
   const signer = walletClient.account.address;
-  const [isProvider, isOperator, existing] = await Promise.all([
+  const [isProvider, isOperator, existing, schemaIndex] = await Promise.all([
     publicClient.readContract({ ...registry, functionName: "isProvider", args: [input.provider] }),
     publicClient.readContract({ ...registry, functionName: "isOperator", args: [input.provider, signer] }),
     publicClient.readContract({
       ...registry,
       functionName: "certificateOf",
       args: [input.provider, prepared.claim.datasetCommitment],
+    }),
+    publicClient.readContract({
+      ...registry,
+      functionName: "schemaIndexOf",
+      args: [prepared.claim.schemaHash],
     }),
   ]).catch((error: unknown) => {
     throw fromChainError(error);
@@ -98,6 +116,14 @@ export async function certifyCore(
     chainId: deployment.chainId,
     registry: registry.address,
   });
+  // A schema's first use records it in the registry's schema table: its own transaction, so that storage stays
+  // out of the certification's gas (the registry would otherwise record it inside certify).
+  if (schemaIndex === 0)
+    await sendAndWaitIndexed({
+      hub,
+      what: "The channel schema",
+      call: { ...registry, functionName: "registerSchema", args: [prepared.claim.schemaHash] },
+    });
   const { receipt } = await sendAndWaitIndexed({
     hub,
     what: "The certificate",
@@ -128,4 +154,20 @@ export async function certifyCore(
     blockNumber: receipt.blockNumber,
     proveMs: Math.round(proveMs),
   };
+}
+
+/** A reading's channels arrive as a list of { name, value }; the prover takes them by name. */
+function toCoreReading(
+  { observedAt, deliveredAt, value, channels }: CertifyCoreParameters["readings"][number],
+  index: number,
+): CoreReading {
+  if (channels === undefined || channels === null)
+    return { observedAt, deliveredAt, value: value ?? undefined };
+  const byName: Record<string, number> = {};
+  for (const { name, value: channelValue } of channels) {
+    if (Object.hasOwn(byName, name))
+      throw new InvalidDatasetError(`readings[${index}].channels.${name}`, "is given twice");
+    byName[name] = channelValue;
+  }
+  return { observedAt, deliveredAt, value: value ?? undefined, channels: byName };
 }

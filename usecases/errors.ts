@@ -64,3 +64,11 @@ export class ChainRejectedError extends BaseError {
     super(message, { code: "CHAIN_REJECTED", details });
   }
 }
+
+/** The certificates do not satisfy the active derivation rule for the kind (or no rule is active). */
+export class RuleNotMetError extends BaseError {
+  override name = "RuleNotMetError";
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, { code: "RULE_NOT_MET", details });
+  }
+}

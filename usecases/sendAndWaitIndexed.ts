@@ -11,6 +11,11 @@ export type SendAndWaitIndexedParameters<abi extends Abi, functionName extends C
   /** What the transaction does, for messages ("Certificate 12"). */
   what: string;
   indexTimeoutMs?: number;
+  /**
+   * Runs once the transaction succeeded, before waiting for the indexer: off-chain records that belong to the
+   * on-chain fact (the certified dataset) are kept even when the indexer then lags.
+   */
+  onMined?: ((receipt: TransactionReceipt) => Promise<void>) | undefined;
 };
 
 export type SendAndWaitIndexedReturnType = { receipt: TransactionReceipt };
@@ -26,6 +31,7 @@ export async function sendAndWaitIndexed<abi extends Abi, functionName extends C
   call,
   what,
   indexTimeoutMs = 30_000,
+  onMined,
 }: SendAndWaitIndexedParameters<abi, functionName>): Promise<SendAndWaitIndexedReturnType> {
   await assertIndexerLive(hub);
   const { publicClient, walletClient } = hub;
@@ -44,6 +50,7 @@ export async function sendAndWaitIndexed<abi extends Abi, functionName extends C
     throw new ChainRejectedError(`${what}: transaction ${receipt.transactionHash} reverted`, {
       transactionHash: receipt.transactionHash,
     });
+  await onMined?.(receipt);
   await hub.indexer.waitForBlock(receipt.blockNumber, indexTimeoutMs).catch(() => {
     throw new IndexerBehindError(what, receipt.transactionHash);
   });

@@ -15,11 +15,29 @@ contract CoreCertificateRegistry is ICoreCertificateRegistry {
     uint8 internal constant DOMAIN_AGRICULTURAL = 1;
     uint8 internal constant DOMAIN_INDUSTRIAL = 2;
 
+    /// @dev Largest schema index: it is stored in the 24 bits a certificate's first slot has left.
+    uint24 internal constant MAX_SCHEMAS = type(uint24).max;
+
+    /// @dev A certificate as stored: `Certificate` with the schema hash replaced by its index, so it fits two slots.
+    struct StoredCertificate {
+        address provider;
+        uint8 domain;
+        uint16 minIntegrityBps;
+        uint16 minTimelinessBps;
+        uint16 minContinuityBps;
+        uint16 maxGapSlots;
+        uint24 schemaIndex;
+        bytes32 datasetCommitment;
+    }
+
     ICoreQualityVerifier public immutable verifier;
 
     /// @dev Starts at 1 so the first certificate pays for a nonzero-to-nonzero write like every other one.
     uint256 internal _nextCertificateId = 1;
-    mapping(uint256 certificateId => Certificate) internal _certificates;
+    mapping(uint256 certificateId => StoredCertificate) internal _certificates;
+    uint24 internal _schemaCount;
+    mapping(uint24 schemaIndex => bytes32 schemaHash) internal _schemaHashes;
+    mapping(bytes32 schemaHash => uint24 schemaIndex) public schemaIndexOf;
     mapping(address provider => mapping(bytes32 datasetCommitment => uint256 certificateId)) public certificateOf;
     mapping(address account => bool) public isProvider;
     mapping(address provider => mapping(address operator => bool)) public isOperator;
@@ -44,6 +62,13 @@ contract CoreCertificateRegistry is ICoreCertificateRegistry {
     }
 
     /// @inheritdoc ICoreCertificateRegistry
+    function registerSchema(bytes32 schemaHash) external returns (uint24 schemaIndex) {
+        if (uint256(schemaHash) >= SNARK_SCALAR_FIELD) revert SchemaHashOutOfField(schemaHash);
+        schemaIndex = schemaIndexOf[schemaHash];
+        if (schemaIndex == 0) schemaIndex = _registerSchema(schemaHash);
+    }
+
+    /// @inheritdoc ICoreCertificateRegistry
     function certify(CoreClaim calldata claim, uint256[2] calldata a, uint256[2][2] calldata b, uint256[2] calldata c)
         external
         returns (uint256 certificateId)
@@ -56,20 +81,24 @@ contract CoreCertificateRegistry is ICoreCertificateRegistry {
         _checkTerms(claim);
         uint256 existing = certificateOf[provider][claim.datasetCommitment];
         if (existing != 0) revert DatasetAlreadyCertified(provider, claim.datasetCommitment, existing);
+        uint24 schemaIndex = schemaIndexOf[claim.schemaHash];
 
         // The verifier answers false when starved of gas; make sure a false really means "invalid proof".
         if (gasleft() < VERIFIER_GAS + 5_000) revert InsufficientGasForVerification(gasleft(), VERIFIER_GAS + 5_000);
         if (!verifier.verifyProof{gas: VERIFIER_GAS}(a, b, c, _publicSignals(claim))) revert InvalidProof();
 
+        // A schema's first certificate records it; the hub registers schemas beforehand to keep this out of certify.
+        if (schemaIndex == 0) schemaIndex = _registerSchema(claim.schemaHash);
         certificateId = _nextCertificateId++;
         certificateOf[provider][claim.datasetCommitment] = certificateId;
-        _certificates[certificateId] = Certificate({
+        _certificates[certificateId] = StoredCertificate({
             provider: provider,
             domain: claim.domain,
             minIntegrityBps: claim.minIntegrityBps,
             minTimelinessBps: claim.minTimelinessBps,
             minContinuityBps: claim.minContinuityBps,
             maxGapSlots: claim.maxGapSlots,
+            schemaIndex: schemaIndex,
             datasetCommitment: claim.datasetCommitment
         });
         _emitCertified(certificateId, claim, keccak256(abi.encode(a, b, c)));
@@ -82,18 +111,37 @@ contract CoreCertificateRegistry is ICoreCertificateRegistry {
 
     /// @inheritdoc ICoreCertificateRegistry
     function certificate(uint256 certificateId) external view returns (Certificate memory) {
-        Certificate memory stored = _certificates[certificateId];
+        StoredCertificate memory stored = _certificates[certificateId];
         if (stored.provider == address(0)) revert UnknownCertificate(certificateId);
-        return stored;
+        return Certificate({
+            provider: stored.provider,
+            domain: stored.domain,
+            minIntegrityBps: stored.minIntegrityBps,
+            minTimelinessBps: stored.minTimelinessBps,
+            minContinuityBps: stored.minContinuityBps,
+            maxGapSlots: stored.maxGapSlots,
+            datasetCommitment: stored.datasetCommitment,
+            schemaHash: _schemaHashes[stored.schemaIndex]
+        });
     }
 
-    /// @dev Its own frame: the event's twelve fields do not fit beside certify's arguments on the stack.
+    /// @dev Appends a schema hash known to be below the field order and not yet registered.
+    function _registerSchema(bytes32 schemaHash) internal returns (uint24 schemaIndex) {
+        if (_schemaCount == MAX_SCHEMAS) revert TooManySchemas();
+        schemaIndex = ++_schemaCount;
+        _schemaHashes[schemaIndex] = schemaHash;
+        schemaIndexOf[schemaHash] = schemaIndex;
+        emit SchemaRegistered(schemaHash, schemaIndex);
+    }
+
+    /// @dev Its own frame: the event's thirteen fields do not fit beside certify's arguments on the stack.
     function _emitCertified(uint256 certificateId, CoreClaim calldata claim, bytes32 proofHash) internal {
         emit CoreCertified(
             certificateId,
             claim.provider,
             claim.domain,
             claim.datasetCommitment,
+            claim.schemaHash,
             claim.minIntegrityBps,
             claim.minTimelinessBps,
             claim.minContinuityBps,
@@ -112,10 +160,11 @@ contract CoreCertificateRegistry is ICoreCertificateRegistry {
         }
         if (claim.slotSeconds == 0) revert InvalidTerms("slotSeconds must be positive");
         if (uint256(claim.datasetCommitment) >= SNARK_SCALAR_FIELD) revert CommitmentOutOfField(claim.datasetCommitment);
+        if (uint256(claim.schemaHash) >= SNARK_SCALAR_FIELD) revert SchemaHashOutOfField(claim.schemaHash);
     }
 
     /// @dev Mirrors circuits/coreQuality.circom's public signals; context and terms are packed exactly as there.
-    function _publicSignals(CoreClaim calldata claim) internal view returns (uint256[4] memory signals) {
+    function _publicSignals(CoreClaim calldata claim) internal view returns (uint256[5] memory signals) {
         signals[0] = uint256(claim.datasetCommitment);
         signals[1] = uint256(uint160(claim.provider));
         signals[2] = uint256(uint160(address(this))) | (block.chainid << 160);
@@ -123,5 +172,6 @@ contract CoreCertificateRegistry is ICoreCertificateRegistry {
             | (uint256(claim.minContinuityBps) << 32) | (uint256(claim.maxGapSlots) << 48)
             | (uint256(claim.deadlineSeconds) << 64) | (uint256(claim.slotSeconds) << 96)
             | (uint256(claim.windowStart) << 128) | (uint256(claim.domain) << 192);
+        signals[4] = uint256(claim.schemaHash);
     }
 }

@@ -8,8 +8,22 @@ import {ICoreCertificateRegistry} from "../src/interfaces/ICoreCertificateRegist
 import {ICoreQualityVerifier} from "../src/interfaces/ICoreQualityVerifier.sol";
 import {CoreQualityVerifier} from "../src/verifiers/CoreQualityVerifier.sol";
 
+/// @dev The `lastCallGas` cheatcode, which the minimal Vm interface in utils/ does not declare.
+interface VmGas {
+    struct Gas {
+        uint64 gasLimit;
+        uint64 gasTotalUsed;
+        uint64 gasMemoryUsed;
+        int64 gasRefunded;
+        uint64 gasRemaining;
+    }
+
+    function lastCallGas() external view returns (Gas memory);
+}
+
 /// @notice Verifies the real Groth16 proof in fixtures/coreQualityProof.json (made by `npm run build:circuits`
-///         for provider anvil #1, chain 31337 and the registry address setUp deploys to).
+///         for provider anvil #1, chain 31337, the registry address setUp deploys to and a seven-channel
+///         `agri-weather-daily` dataset).
 contract CoreCertificateRegistryTest is Test {
     uint256 internal constant SNARK_SCALAR_FIELD =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -37,6 +51,7 @@ contract CoreCertificateRegistryTest is Test {
             provider: provider,
             domain: uint8(vm.parseJsonUint(json, ".claim.domain")),
             datasetCommitment: vm.parseJsonBytes32(json, ".claim.datasetCommitment"),
+            schemaHash: vm.parseJsonBytes32(json, ".claim.schemaHash"),
             minIntegrityBps: uint16(vm.parseJsonUint(json, ".claim.minIntegrityBps")),
             minTimelinessBps: uint16(vm.parseJsonUint(json, ".claim.minTimelinessBps")),
             minContinuityBps: uint16(vm.parseJsonUint(json, ".claim.minContinuityBps")),
@@ -70,6 +85,7 @@ contract CoreCertificateRegistryTest is Test {
             provider,
             claim.domain,
             claim.datasetCommitment,
+            claim.schemaHash,
             claim.minIntegrityBps,
             claim.minTimelinessBps,
             claim.minContinuityBps,
@@ -92,6 +108,61 @@ contract CoreCertificateRegistryTest is Test {
         assertEq(stored.minContinuityBps, 9473, "continuity");
         assertEq(stored.maxGapSlots, 2, "gap");
         assertEq(stored.datasetCommitment, claim.datasetCommitment, "commitment");
+        assertEq(stored.schemaHash, claim.schemaHash, "schema hash");
+    }
+
+    /// @dev What one certification transaction costs for a provider certifying its own dataset, storage for a
+    ///      fresh (provider, commitment) pair included: the base 21,000, the calldata (4 gas per zero byte, 16 per
+    ///      other byte) and the call's execution. The hub's gas limit is 500k; the budget is 350k.
+    function test_certify_staysWithinItsGasBudget() public {
+        // As the hub does: the schema is registered once, before its certificates.
+        registry.registerSchema(claim.schemaHash);
+        // Read the arguments into memory first so the measurement holds only the call.
+        ICoreCertificateRegistry.CoreClaim memory claim_ = claim;
+        (uint256[2] memory a_, uint256[2][2] memory b_, uint256[2] memory c_) = (a, b, c);
+        bytes memory data = abi.encodeCall(CoreCertificateRegistry.certify, (claim_, a_, b_, c_));
+        uint256 calldataGas;
+        for (uint256 i; i < data.length; ++i) {
+            calldataGas += data[i] == 0 ? 4 : 16;
+        }
+        // `forge test --gas-report` runs each external call as its own transaction, base and calldata included;
+        // a plain `forge test` runs it as a call within the test. A cheap call (registering the schema again is a
+        // no-op) tells the two apart: only a transaction of its own pays the 21,000 base.
+        uint256 probe = gasleft();
+        registry.registerSchema(claim_.schemaHash);
+        bool isolated = probe - gasleft() > 21_000;
+
+        vm.prank(provider);
+        registry.certify(claim_, a_, b_, c_);
+        uint256 used = VmGas(address(vm)).lastCallGas().gasTotalUsed;
+        uint256 transaction = isolated ? used : used + 21_000 + calldataGas;
+        emit log_named_uint("certify transaction gas", transaction);
+        assertLt(transaction, 350_001, "certify transaction gas");
+    }
+
+    function test_certify_registersAnUnknownSchemaOnce() public {
+        assertEq(registry.schemaIndexOf(claim.schemaHash), 0, "not registered yet");
+        vm.expectEmit(true, false, false, true);
+        emit ICoreCertificateRegistry.SchemaRegistered(claim.schemaHash, 1);
+        _certifyAs(provider);
+        assertEq(registry.schemaIndexOf(claim.schemaHash), 1, "registered by certify");
+        assertEq(registry.registerSchema(claim.schemaHash), 1, "registering again returns the index");
+        assertEq(registry.registerSchema(bytes32(uint256(7))), 2, "next schema");
+        assertEq(registry.certificate(1).schemaHash, claim.schemaHash, "certificate resolves the index");
+    }
+
+    function test_registerSchema_rejectsAHashOutsideTheField() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(ICoreCertificateRegistry.SchemaHashOutOfField.selector, bytes32(SNARK_SCALAR_FIELD))
+        );
+        registry.registerSchema(bytes32(SNARK_SCALAR_FIELD));
+    }
+
+    function test_certify_rejectsTheProofForAnotherSchema() public {
+        // A proof is about one channel schema: the same commitment claimed under another schema hash fails.
+        claim.schemaHash = bytes32(uint256(claim.schemaHash) ^ 1);
+        vm.expectRevert(ICoreCertificateRegistry.InvalidProof.selector);
+        _certifyAs(provider);
     }
 
     function test_certify_rejectsAReplayOfTheSameDataset() public {
@@ -167,9 +238,17 @@ contract CoreCertificateRegistryTest is Test {
         _certifyAs(provider);
 
         claim.minIntegrityBps = 9687;
+        bytes32 commitment = claim.datasetCommitment;
         claim.datasetCommitment = bytes32(SNARK_SCALAR_FIELD);
         vm.expectRevert(
             abi.encodeWithSelector(ICoreCertificateRegistry.CommitmentOutOfField.selector, bytes32(SNARK_SCALAR_FIELD))
+        );
+        _certifyAs(provider);
+
+        claim.datasetCommitment = commitment;
+        claim.schemaHash = bytes32(SNARK_SCALAR_FIELD);
+        vm.expectRevert(
+            abi.encodeWithSelector(ICoreCertificateRegistry.SchemaHashOutOfField.selector, bytes32(SNARK_SCALAR_FIELD))
         );
         _certifyAs(provider);
     }
@@ -202,19 +281,21 @@ contract CoreCertificateRegistryTest is Test {
     /// @dev Any change to any claimed term must break the proof (each term is bound through the packed signal).
     function testFuzz_certify_rejectsAnyTamperedTerm(uint8 field, uint16 delta) public {
         vm.assume(delta != 0);
-        field = field % 8;
+        field = field % 9;
         if (field == 0) claim.minIntegrityBps = uint16((uint256(claim.minIntegrityBps) + delta) % 10_001);
         else if (field == 1) claim.minTimelinessBps = uint16((uint256(claim.minTimelinessBps) + delta) % 10_001);
         else if (field == 2) claim.minContinuityBps = uint16((uint256(claim.minContinuityBps) + delta) % 10_001);
-        else if (field == 3) claim.maxGapSlots = claim.maxGapSlots + delta;
+        else if (field == 3) claim.maxGapSlots = uint16((uint256(claim.maxGapSlots) + delta) % 65_536);
         else if (field == 4) claim.deadlineSeconds = claim.deadlineSeconds + delta;
         else if (field == 5) claim.slotSeconds = claim.slotSeconds + delta;
         else if (field == 6) claim.windowStart = claim.windowStart + delta;
+        else if (field == 7) claim.schemaHash = bytes32(uint256(claim.schemaHash) ^ delta);
         else claim.datasetCommitment = bytes32(uint256(claim.datasetCommitment) ^ delta);
         // A modulo can land back on the original value; skip those draws.
         vm.assume(claim.minIntegrityBps != 9687 || field != 0);
         vm.assume(claim.minTimelinessBps != 9784 || field != 1);
         vm.assume(claim.minContinuityBps != 9473 || field != 2);
+        vm.assume(claim.maxGapSlots != 2 || field != 3);
         vm.expectRevert(ICoreCertificateRegistry.InvalidProof.selector);
         _certifyAs(provider);
     }

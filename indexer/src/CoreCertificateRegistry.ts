@@ -34,6 +34,7 @@ ponder.on("CoreCertificateRegistry:CoreCertified", async ({ event, context }) =>
     provider: args.provider,
     domain: args.domain,
     datasetCommitment: args.datasetCommitment,
+    schemaHash: args.schemaHash,
     minIntegrityBps: args.minIntegrityBps,
     minTimelinessBps: args.minTimelinessBps,
     minContinuityBps: args.minContinuityBps,

@@ -3,6 +3,8 @@ import { createPublicClient, createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coreCertificateRegistryAbi } from "../../contracts/generated/abis.js";
+import { channelSchemaHash } from "../../prover/channelSchemaHash.js";
+import { loadChannelSchema } from "../../prover/loadChannelSchema.js";
 import { startSubgraph } from "../../resolvers/startSubgraph.js";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
 import { sensorDataset } from "../support/sensorDataset.js";
@@ -15,6 +17,7 @@ const CERTIFY = /* GraphQL */ `
         id
         domain
         datasetCommitment
+        schemaHash
         provider { address name certificateCount }
         thresholds { integrityBps timelinessBps continuityBps maxGapSlots }
         window { start end slots slotSeconds deadlineSeconds }
@@ -33,6 +36,7 @@ type CertifyData = {
       id: string;
       domain: string;
       datasetCommitment: string;
+      schemaHash: string;
       provider: { address: string; name: string; certificateCount: number };
       thresholds: Record<string, number>;
       window: Record<string, unknown>;
@@ -43,6 +47,8 @@ type CertifyData = {
     gasUsed: string;
   };
 };
+
+const schemaHashOf = (id: string) => channelSchemaHash(loadChannelSchema(id)).schemaHash;
 
 let stack: TestStack;
 let sql: postgres.Sql;
@@ -88,6 +94,8 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     expect(payload?.certificate).toMatchObject({
       id: "1",
       domain: "AGRICULTURAL",
+      // No schema named: one value per reading, the soil-moisture layout.
+      schemaHash: schemaHashOf("soil-moisture"),
       provider: { address: devProvider, name: "Caldera dev provider", certificateCount: 1 },
       thresholds: { integrityBps: 9791, timelinessBps: 9893, continuityBps: 9684, maxGapSlots: 2 },
       window: {
@@ -114,7 +122,7 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     });
 
     const rows = await sql`
-      select id::text, provider, domain, dataset_commitment, min_integrity_bps, transaction_hash
+      select id::text, provider, domain, dataset_commitment, schema_hash, min_integrity_bps, transaction_hash
       from caldera.certificate where id = 1`;
     expect(rows).toEqual([
       {
@@ -122,6 +130,7 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
         provider: devProvider.toLowerCase(),
         domain: 1,
         dataset_commitment: payload?.certificate.datasetCommitment,
+        schema_hash: schemaHashOf("soil-moisture"),
         min_integrity_bps: 9791,
         transaction_hash: payload?.transactionHash,
       },
@@ -192,6 +201,8 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
       "THRESHOLD_NOT_MET",
     ],
     ["an unknown provider", { provider: "0x000000000000000000000000000000000000dEaD" }, "UNKNOWN_PROVIDER"],
+    ["an unknown channel schema", { schema: "no-such-schema" }, "INVALID_DATASET"],
+    ["single values for a two-channel schema", { schema: "industrial-machine" }, "INVALID_DATASET"],
     ["the same dataset again", {}, "ALREADY_CERTIFIED"],
   ])("rejects %s with a typed error and sends nothing", async (_case, override, code) => {
     const before = await sideEffects();
@@ -261,6 +272,47 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
       address: providerAccount.address,
       name: "Green Valley Farm",
     });
+  });
+
+  it("certifies a two-channel dataset named by its schema, recording the schema hash on-chain", async () => {
+    const base = sensorDataset({ offset: 3, missing: [5] });
+    const input = {
+      provider: devProvider,
+      domain: "INDUSTRIAL",
+      ...base,
+      schema: "industrial-machine",
+      readings: base.readings.map(({ value, ...reading }, i) => ({
+        ...reading,
+        channels: [
+          { name: "temperature", value: value + 40 },
+          { name: "faultEvent", value: i % 11 === 0 ? 1 : 0 },
+        ],
+      })),
+    };
+    const result = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
+    expect(result.errors).toBeUndefined();
+    const certificate = result.data?.certifyCore.certificate;
+    expect(certificate?.schemaHash).toBe(schemaHashOf("industrial-machine"));
+    expect(result.data?.certifyCore.quality.presentReadings).toBe(95);
+    expect(Number(result.data?.certifyCore.gasUsed)).toBeLessThan(350_000);
+    const onChain = await stack.hub.publicClient.readContract({
+      address: stack.deployment.contracts.CoreCertificateRegistry.address,
+      abi: coreCertificateRegistryAbi,
+      functionName: "certificate",
+      args: [BigInt(certificate?.id ?? 0)],
+    });
+    expect(onChain.schemaHash).toBe(schemaHashOf("industrial-machine"));
+    expect(onChain.datasetCommitment).toBe(certificate?.datasetCommitment);
+
+    // A reading without one of the schema's channels is refused by name, before anything is sent.
+    const before = await sideEffects();
+    const partial = input.readings.map((r, i) => (i === 4 ? { ...r, channels: r.channels.slice(0, 1) } : r));
+    const refused = await graphql(stack.gatewayUrl, CERTIFY, {
+      input: { ...input, readings: partial },
+    });
+    expect(refused.errors?.[0]?.extensions?.code).toBe("INVALID_DATASET");
+    expect(refused.errors?.[0]?.message).toContain("readings[4].channels.faultEvent");
+    expect(await sideEffects()).toEqual(before);
   });
 
   it("refuses to register the hub's signer twice, sending nothing", async () => {

@@ -4,12 +4,15 @@ pragma solidity ^0.8.24;
 /// @title Core value certificate registry
 /// @notice Providers register, optionally approve operators (relayers such as the Caldera hub), and certify
 ///         datasets whose quality is proven in zero knowledge. A certificate records what the proof showed: the
-///         dataset commitment, the quality thresholds met and the window they were measured over.
+///         dataset commitment, the channel schema the data follows, the quality thresholds met and the window they
+///         were measured over.
 interface ICoreCertificateRegistry {
     /// @notice What a provider claims about one dataset; the registry turns it into the proof's public signals.
     /// @param provider Owner of the certificate; must be registered.
     /// @param domain 1 = agricultural, 2 = industrial.
-    /// @param datasetCommitment Poseidon commitment to the readings and window (a BN254 field element).
+    /// @param datasetCommitment Poseidon commitment to the readings, window and schema (a BN254 field element).
+    /// @param schemaHash Hash of the channel schema the readings follow: Poseidon(channelCount, keccak256 of the
+    ///        schema's canonical JSON mod p), a BN254 field element (docs/spec.md#channel-schemas).
     /// @param minIntegrityBps Readings present / expected, at least this (basis points).
     /// @param minTimelinessBps Readings delivered within the deadline / present, at least this.
     /// @param minContinuityBps Adjacent slots both present / (slots - 1), at least this.
@@ -21,6 +24,7 @@ interface ICoreCertificateRegistry {
         address provider;
         uint8 domain;
         bytes32 datasetCommitment;
+        bytes32 schemaHash;
         uint16 minIntegrityBps;
         uint16 minTimelinessBps;
         uint16 minContinuityBps;
@@ -30,8 +34,9 @@ interface ICoreCertificateRegistry {
         uint64 windowStart;
     }
 
-    /// @notice A stored certificate: what on-chain rules decide on, in two storage slots. The window, deadline,
-    ///         certification time and proof hash are in the CoreCertified event (and the indexer).
+    /// @notice A certificate: what on-chain rules decide on. It is stored in two slots, the schema as a 24-bit
+    ///         index into the registry's schema table (`schemaIndexOf`); `certificate(id)` returns the hash. The
+    ///         window, deadline, certification time and proof hash are in the CoreCertified event (and the indexer).
     struct Certificate {
         address provider;
         uint8 domain;
@@ -40,6 +45,7 @@ interface ICoreCertificateRegistry {
         uint16 minContinuityBps;
         uint16 maxGapSlots;
         bytes32 datasetCommitment;
+        bytes32 schemaHash;
     }
 
     /// @notice The address is already a registered provider.
@@ -54,6 +60,10 @@ interface ICoreCertificateRegistry {
     error InvalidTerms(string reason);
     /// @notice The commitment is not a BN254 scalar-field element, so no proof can be about it.
     error CommitmentOutOfField(bytes32 datasetCommitment);
+    /// @notice The schema hash is not a BN254 scalar-field element, so no proof can be about it.
+    error SchemaHashOutOfField(bytes32 schemaHash);
+    /// @notice The schema table is full (2^24 - 1 schemas).
+    error TooManySchemas();
     /// @notice This provider already certified this dataset (replay of a proof, or of its public inputs).
     error DatasetAlreadyCertified(address provider, bytes32 datasetCommitment, uint256 certificateId);
     /// @notice Too little gas was left to run the verifier, which would have returned false.
@@ -67,12 +77,15 @@ interface ICoreCertificateRegistry {
     event ProviderRegistered(address indexed provider, string name);
     /// @notice Emitted after `provider` approved or revoked `operator`.
     event OperatorSet(address indexed provider, address indexed operator, bool approved);
+    /// @notice Emitted the first time a schema hash is used or registered; `schemaIndex` counts from 1.
+    event SchemaRegistered(bytes32 indexed schemaHash, uint24 schemaIndex);
     /// @notice Emitted after a certificate was stored.
     event CoreCertified(
         uint256 indexed certificateId,
         address indexed provider,
         uint8 indexed domain,
         bytes32 datasetCommitment,
+        bytes32 schemaHash,
         uint16 minIntegrityBps,
         uint16 minTimelinessBps,
         uint16 minContinuityBps,
@@ -89,9 +102,17 @@ interface ICoreCertificateRegistry {
     /// @notice Lets `operator` certify on the caller's behalf (or stops letting it).
     function setOperator(address operator, bool approved) external;
 
+    /// @notice Records a channel schema hash in the schema table (idempotent) and returns its index. Anyone may call
+    ///         it: a schema is public JSON identified by its hash. `certify` registers an unknown schema itself;
+    ///         registering first keeps that one-time storage out of the certification's gas.
+    function registerSchema(bytes32 schemaHash) external returns (uint24 schemaIndex);
+
+    /// @notice The index of a registered schema hash, or 0.
+    function schemaIndexOf(bytes32 schemaHash) external view returns (uint24);
+
     /// @notice Verifies the proof for `claim` and stores a certificate.
     /// @dev The public signals are built here from the claim, this chain's id and this contract's address, so a
-    ///      proof made for another provider, chain or registry fails. Replays are rejected on
+    ///      proof made for another provider, chain, registry or channel schema fails. Replays are rejected on
     ///      (provider, datasetCommitment), never on proof bytes, because Groth16 proofs are malleable.
     /// @return certificateId Sequential id, starting at 1.
     function certify(

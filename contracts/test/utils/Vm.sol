@@ -24,4 +24,7 @@ interface Vm {
     function warp(uint256 newTimestamp) external;
     function cool(address target) external;
     function label(address account, string calldata newLabel) external;
+    function skip(bool skipTest) external;
+    function toString(uint256 value) external pure returns (string memory);
+    function deployCode(string calldata artifactPath) external returns (address deployedAddress);
 }

@@ -1,0 +1,267 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  defineChain,
+  encodeFunctionData,
+  http,
+  keccak256,
+  type PublicClient,
+  parseEther,
+  stringToHex,
+  zeroAddress,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  calderaGovernorAbi,
+  derivationRulesAbi,
+  derivativeRegistryAbi,
+  eraTokenAbi,
+  nodeStakingAbi,
+  timelockControllerAbi,
+} from "../contracts/generated/abis.js";
+import { coreQualityVerifierBytecode } from "../contracts/generated/bytecode.js";
+import type { DeploymentManifest } from "../services/deployment.js";
+import { DEV_GOVERNANCE, deployContracts, ERA_INITIAL_SUPPLY } from "./deployContracts.js";
+import { getFreePort } from "./getFreePort.js";
+import { registerDevProvider } from "./registerDevProvider.js";
+import { ANVIL_DEV_KEYS } from "./resolveSigner.js";
+import { DEV_NODE_KEYS, DEV_NODE_STAKE } from "./setUpDevNodes.js";
+import { type AnvilHandle, startAnvil } from "./startAnvil.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "caldera-deploy-"));
+const manifestPath = join(dataDir, "deployment.json");
+let anvil: AnvilHandle;
+let publicClient: PublicClient;
+let walletClient: ReturnType<typeof walletFor>;
+let manifest: DeploymentManifest;
+const log = () => {};
+/** The manifest keeps addresses as the receipts give them (lowercase); contracts return them checksummed. */
+const same = (address: string) => address.toLowerCase();
+
+const chain = (rpcUrl: string) =>
+  defineChain({
+    id: 31337,
+    name: "test chain",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  });
+const walletFor = (key: `0x${string}`) =>
+  createWalletClient({
+    account: privateKeyToAccount(key),
+    chain: chain(anvil.rpcUrl),
+    transport: http(anvil.rpcUrl),
+  });
+
+beforeAll(async () => {
+  anvil = await startAnvil({
+    port: await getFreePort(),
+    logFile: join(dataDir, "anvil.log"),
+    log,
+    onGiveUp: () => {},
+  });
+  publicClient = createPublicClient({
+    chain: chain(anvil.rpcUrl),
+    transport: http(anvil.rpcUrl),
+    pollingInterval: 20,
+  });
+  walletClient = walletFor(ANVIL_DEV_KEYS[0]);
+  ({ manifest } = await deployContracts({ publicClient, walletClient, manifestPath, log }));
+  await registerDevProvider({ publicClient, walletClient, deployment: manifest, log });
+});
+
+afterAll(async () => {
+  await anvil?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("deployContracts", () => {
+  it("deploys governance with the dev-chain parameters and hands the timelock to the governor", async () => {
+    const { contracts } = manifest;
+    expect(Object.keys(contracts).sort()).toEqual(
+      [
+        "CalderaGovernor",
+        "CoreCertificateRegistry",
+        "CoreQualityVerifier",
+        "DerivationRules",
+        "EraToken",
+        "NodeStaking",
+        "TimelockController",
+      ].sort(),
+    );
+    expect(manifest.governance).toEqual(DEV_GOVERNANCE);
+    expect(JSON.parse(readFileSync(manifestPath, "utf8"))).toEqual(manifest);
+
+    const timelock = { address: contracts.TimelockController.address, abi: timelockControllerAbi } as const;
+    const governor = { address: contracts.CalderaGovernor.address, abi: calderaGovernorAbi } as const;
+    const role = (
+      functionName: "DEFAULT_ADMIN_ROLE" | "PROPOSER_ROLE" | "CANCELLER_ROLE" | "EXECUTOR_ROLE",
+    ) => publicClient.readContract({ ...timelock, functionName });
+    const [admin, proposer, canceller, executor] = [
+      await role("DEFAULT_ADMIN_ROLE"),
+      await role("PROPOSER_ROLE"),
+      await role("CANCELLER_ROLE"),
+      await role("EXECUTOR_ROLE"),
+    ];
+    const hasRole = (role: `0x${string}`, account: `0x${string}`) =>
+      publicClient.readContract({ ...timelock, functionName: "hasRole", args: [role, account] });
+    const deployer = walletClient.account.address;
+    expect(await hasRole(admin, deployer)).toBe(false);
+    expect(await hasRole(admin, timelock.address)).toBe(true);
+    expect(await hasRole(proposer, governor.address)).toBe(true);
+    expect(await hasRole(proposer, deployer)).toBe(false);
+    expect(await hasRole(canceller, governor.address)).toBe(true);
+    expect(await hasRole(executor, zeroAddress)).toBe(true);
+    expect(await publicClient.readContract({ ...timelock, functionName: "getMinDelay" })).toBe(172_800n);
+
+    expect(await publicClient.readContract({ ...governor, functionName: "votingDelay" })).toBe(1n);
+    expect(await publicClient.readContract({ ...governor, functionName: "votingPeriod" })).toBe(10n);
+    expect(await publicClient.readContract({ ...governor, functionName: "proposalThreshold" })).toBe(
+      parseEther("10000"),
+    );
+    expect(same(await publicClient.readContract({ ...governor, functionName: "token" }))).toBe(
+      same(contracts.NodeStaking.address),
+    );
+    expect(same(await publicClient.readContract({ ...governor, functionName: "timelock" }))).toBe(
+      same(timelock.address),
+    );
+    expect(
+      same(
+        await publicClient.readContract({
+          address: contracts.DerivationRules.address,
+          abi: derivationRulesAbi,
+          functionName: "timelock",
+        }),
+      ),
+    ).toBe(same(timelock.address));
+    expect(
+      same(
+        await publicClient.readContract({
+          address: contracts.NodeStaking.address,
+          abi: nodeStakingAbi,
+          functionName: "era",
+        }),
+      ),
+    ).toBe(same(contracts.EraToken.address));
+  });
+
+  it("stakes ERA from the treasury for three dev nodes, once", async () => {
+    const staking = { address: manifest.contracts.NodeStaking.address, abi: nodeStakingAbi } as const;
+    const era = { address: manifest.contracts.EraToken.address, abi: eraTokenAbi } as const;
+    for (const key of DEV_NODE_KEYS) {
+      const node = privateKeyToAccount(key).address;
+      expect(await publicClient.readContract({ ...staking, functionName: "stakeOf", args: [node] })).toBe(
+        DEV_NODE_STAKE,
+      );
+      expect(await publicClient.readContract({ ...staking, functionName: "getVotes", args: [node] })).toBe(
+        DEV_NODE_STAKE,
+      );
+    }
+    const treasury = walletClient.account.address;
+    const expectedTreasury = ERA_INITIAL_SUPPLY - 3n * DEV_NODE_STAKE;
+    expect(await publicClient.readContract({ ...era, functionName: "balanceOf", args: [treasury] })).toBe(
+      expectedTreasury,
+    );
+
+    const head = await publicClient.getBlockNumber();
+    await registerDevProvider({ publicClient, walletClient, deployment: manifest, log });
+    expect(await publicClient.getBlockNumber()).toBe(head);
+    expect(await publicClient.readContract({ ...staking, functionName: "totalStaked" })).toBe(
+      3n * DEV_NODE_STAKE,
+    );
+  });
+
+  it("reuses the deployment when nothing changed", async () => {
+    const again = await deployContracts({ publicClient, walletClient, manifestPath, log });
+    expect(again.deployed).toBe(false);
+    expect(again.manifest).toEqual(manifest);
+  });
+
+  it("lets the dev nodes change a rule through a vote and the 2-day timelock, passed by warping time", async () => {
+    const { contracts } = manifest;
+    const governor = { address: contracts.CalderaGovernor.address, abi: calderaGovernorAbi } as const;
+    const rules = { address: contracts.DerivationRules.address, abi: derivationRulesAbi } as const;
+    const testClient = createTestClient({ mode: "anvil", transport: http(anvil.rpcUrl) });
+    const targets = [rules.address] as const;
+    const values = [0n] as const;
+    const calldatas = [
+      encodeFunctionData({ abi: derivationRulesAbi, functionName: "setRule", args: [1n, 1, 9_200, 16_000] }),
+    ] as const;
+    const description = "Planting plan: integrity >= 92%, weight 1.6x";
+    const descriptionHash = keccak256(stringToHex(description));
+    const [first, second] = DEV_NODE_KEYS.map(walletFor);
+    if (!first || !second) throw new Error("two dev nodes expected");
+    const send = async (hash: `0x${string}`) =>
+      expect((await publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+
+    await send(
+      await first.writeContract({
+        ...governor,
+        functionName: "propose",
+        args: [targets, values, calldatas, description],
+      }),
+    );
+    const proposalId = await publicClient.readContract({
+      ...governor,
+      functionName: "hashProposal",
+      args: [targets, values, calldatas, descriptionHash],
+    });
+    await testClient.mine({ blocks: 2 });
+    for (const node of [first, second])
+      await send(await node.writeContract({ ...governor, functionName: "castVote", args: [proposalId, 1] }));
+    await testClient.mine({ blocks: 10 });
+    await send(
+      await walletClient.writeContract({
+        ...governor,
+        functionName: "queue",
+        args: [targets, values, calldatas, descriptionHash],
+      }),
+    );
+    await testClient.increaseTime({ seconds: DEV_GOVERNANCE.timelockDelaySeconds });
+    await testClient.mine({ blocks: 1 });
+    await send(
+      await walletClient.writeContract({
+        ...governor,
+        functionName: "execute",
+        args: [targets, values, calldatas, descriptionHash],
+      }),
+    );
+    const rule = await publicClient.readContract({ ...rules, functionName: "rule", args: [1n] });
+    expect(rule.thresholdBps).toBe(9_200);
+    expect(rule.weightBps).toBe(16_000);
+  });
+
+  it("deploys DerivativeRegistry and its verifier only when asked to", async () => {
+    // Any creation bytecode stands in for the binding verifier here: only the wiring is checked.
+    const flagged = await deployContracts({
+      publicClient,
+      walletClient,
+      manifestPath: join(dataDir, "with-derivatives.json"),
+      log,
+      derivatives: { bindingVerifierBytecode: coreQualityVerifierBytecode },
+    });
+    expect(flagged.deployed).toBe(true);
+    expect(flagged.manifest.bytecodeHash).not.toBe(manifest.bytecodeHash);
+    const { DerivativeRegistry, DerivationBindingVerifier, CoreCertificateRegistry, DerivationRules } =
+      flagged.manifest.contracts;
+    if (!DerivativeRegistry || !DerivationBindingVerifier) throw new Error("derivative contracts missing");
+    const registry = { address: DerivativeRegistry.address, abi: derivativeRegistryAbi } as const;
+    expect(same(await publicClient.readContract({ ...registry, functionName: "coreRegistry" }))).toBe(
+      same(CoreCertificateRegistry.address),
+    );
+    expect(same(await publicClient.readContract({ ...registry, functionName: "derivationRules" }))).toBe(
+      same(DerivationRules.address),
+    );
+    expect(same(await publicClient.readContract({ ...registry, functionName: "bindingVerifier" }))).toBe(
+      same(DerivationBindingVerifier.address),
+    );
+    expect(same(await publicClient.readContract({ ...registry, functionName: "timelock" }))).toBe(
+      same(flagged.manifest.contracts.TimelockController.address),
+    );
+    expect(manifest.contracts.DerivativeRegistry).toBeUndefined();
+  });
+});

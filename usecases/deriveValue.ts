@@ -1,0 +1,139 @@
+import { type Hex, parseEventLogs } from "viem";
+import { derivativeRegistryAbi } from "../contracts/generated/abis.js";
+import { proveDerivationBinding } from "../prover/proveDerivationBinding.js";
+import { assertIndexerLive } from "./assertIndexerLive.js";
+import { NotAuthorizedError } from "./errors.js";
+import { fromChainError } from "./fromChainError.js";
+import type { HubServices } from "./HubServices.js";
+import { type PrepareDerivationParameters, prepareDerivation } from "./prepareDerivation.js";
+import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
+
+export type DeriveValueParameters = Omit<PrepareDerivationParameters, "nonce" | "deadline"> & {
+  /** The provider's EIP-712 signature over the request `deriveValueTypedData` returned, with its nonce and deadline. */
+  authorization: { signature: Hex; nonce: bigint; deadline: bigint };
+};
+
+export type DeriveValueReturnType = {
+  derivativeId: string;
+  outputHash: Hex;
+  output: unknown;
+  transactionHash: Hex;
+  gasUsed: bigint;
+  proveMs: number;
+};
+
+/** Gas for `derive`: ~280k of bookkeeping plus ~225k per binding-proof verification. */
+const deriveGas = (cores: number) => 400_000n + 260_000n * BigInt(cores);
+
+/**
+ * Derives value from core certificates: re-checks everything `prepareDerivation` checks, verifies the provider's
+ * signature (and that its nonce is the next one and its deadline ahead) before proving anything, proves per core
+ * that the model's features come from the certified data, sends `DerivativeRegistry.derive`, waits for the
+ * indexer, and keeps the features, parameters and output so anyone can re-run the model.
+ */
+export async function deriveValue(
+  { authorization, ...input }: DeriveValueParameters,
+  hub: HubServices,
+): Promise<DeriveValueReturnType> {
+  const prepared = await prepareDerivation(
+    { ...input, nonce: authorization.nonce, deadline: authorization.deadline },
+    hub,
+  );
+  const { request, typedData } = prepared;
+  const registry = hub.deployment.contracts.DerivativeRegistry?.address as `0x${string}`;
+  if (authorization.deadline < BigInt(Math.floor(Date.now() / 1000)))
+    throw new NotAuthorizedError(`the authorization expired at ${authorization.deadline}`, {
+      reason: "expired",
+    });
+  const valid = await hub.publicClient
+    .verifyTypedData({ address: request.provider, ...typedData, signature: authorization.signature })
+    .catch(() => false);
+  if (!valid)
+    throw new NotAuthorizedError(
+      `the signature is not ${request.provider}'s over this derivation request (same inputs as deriveValueTypedData?)`,
+      { reason: "signature" },
+    );
+  const expectedNonce = await hub.publicClient
+    .readContract({
+      address: registry,
+      abi: derivativeRegistryAbi,
+      functionName: "nonces",
+      args: [request.provider],
+    })
+    .catch((error: unknown) => {
+      throw fromChainError(error);
+    });
+  if (expectedNonce !== authorization.nonce)
+    throw new NotAuthorizedError(
+      `the authorization's nonce is ${authorization.nonce}; ${request.provider}'s next is ${expectedNonce} (replayed or stale)`,
+      { reason: "nonce" },
+    );
+  await assertIndexerLive(hub);
+
+  const started = performance.now();
+  const proofs = [];
+  for (const [i, core] of prepared.cores.entries()) {
+    const coreId = request.coreIds[i] as bigint;
+    const bindingHash = await hub.publicClient.readContract({
+      address: registry,
+      abi: derivativeRegistryAbi,
+      functionName: "bindingHash",
+      args: [
+        request.provider,
+        request.ruleId,
+        coreId,
+        request.modelId,
+        request.modelVersionHash,
+        request.outputHash,
+      ],
+    });
+    const { proof } = await proveDerivationBinding({
+      prepared: core.prepared,
+      channelMask: request.channelMask,
+      bindingHash,
+    });
+    proofs.push(proof);
+  }
+  const proveMs = performance.now() - started;
+
+  await hub.derivations.put({
+    outputHash: request.outputHash,
+    kind: input.kind,
+    modelId: prepared.model.id,
+    modelVersionHash: prepared.model.versionHash,
+    parameters: input.parameters,
+    features: prepared.cores.map((c) => c.features),
+    featureCommitments: request.featureCommitments,
+    output: prepared.model.output,
+  });
+  const { receipt } = await sendAndWaitIndexed({
+    hub,
+    what: "The derivative",
+    call: {
+      address: registry,
+      abi: derivativeRegistryAbi,
+      functionName: "derive",
+      args: [
+        { ...request, coreIds: [...request.coreIds], featureCommitments: [...request.featureCommitments] },
+        proofs.map((p) => ({ a: p.a, b: p.b, c: p.c })),
+        authorization.signature,
+      ],
+      gas: deriveGas(request.coreIds.length),
+    },
+  });
+  const [minted] = parseEventLogs({
+    abi: derivativeRegistryAbi,
+    eventName: "DerivativeMinted",
+    logs: receipt.logs,
+  });
+  if (minted === undefined)
+    throw new Error(`derive transaction ${receipt.transactionHash} emitted no DerivativeMinted`);
+  return {
+    derivativeId: minted.args.derivativeId.toString(),
+    outputHash: request.outputHash,
+    output: prepared.model.output,
+    transactionHash: receipt.transactionHash,
+    gasUsed: receipt.gasUsed,
+    proveMs: Math.round(proveMs),
+  };
+}
