@@ -59,13 +59,14 @@ export async function certifyCore(
   hub: HubServices,
 ): Promise<CertifyCoreReturnType> {
   const t = input.thresholds ?? {};
+  const dataset = {
+    windowStart: input.windowStart,
+    slotSeconds: input.slotSeconds,
+    deadlineSeconds: input.deadlineSeconds,
+    readings: input.readings.map(toCoreReading),
+  };
   const prepared = prepareCoreClaim({
-    dataset: {
-      windowStart: input.windowStart,
-      slotSeconds: input.slotSeconds,
-      deadlineSeconds: input.deadlineSeconds,
-      readings: input.readings.map(toCoreReading),
-    },
+    dataset,
     domain: CORE_DOMAINS[input.domain],
     schema: loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID),
     thresholds: {
@@ -138,6 +139,17 @@ export async function certifyCore(
       ],
       gas: CERTIFY_GAS,
     },
+    // The certified dataset is kept (content-addressed by its commitment) so derivations can re-prove from it.
+    onMined: () =>
+      hub.datasets.put({
+        commitment: prepared.claim.datasetCommitment,
+        provider: input.provider,
+        schemaId: prepared.schema.definition.id,
+        windowStart: prepared.claim.windowStart,
+        slotSeconds: prepared.claim.slotSeconds,
+        dataset,
+        presentSlots: prepared.quality.presentCount,
+      }),
   });
   const [certified] = parseEventLogs({
     abi: coreCertificateRegistryAbi,
