@@ -4,12 +4,22 @@ import type { CertificatePage } from "./rows.js";
 
 /** Opaque Relay cursors over certificate ids. */
 export function encodeCursor(id: string): string {
-  return Buffer.from(`certificate:${id}`).toString("base64url");
+  return encodeCursorOf("certificate", id);
 }
 
 export function decodeCursor(cursor: string | null | undefined): string | undefined {
+  return decodeCursorOf("certificate", cursor);
+}
+
+/** Opaque Relay cursors over the numeric ids of one entity (`derivative:12`), so a cursor of one list fits no other. */
+export function encodeCursorOf(entity: string, id: string): string {
+  return Buffer.from(`${entity}:${id}`).toString("base64url");
+}
+
+export function decodeCursorOf(entity: string, cursor: string | null | undefined): string | undefined {
   if (cursor === null || cursor === undefined) return undefined;
-  const match = /^certificate:(\d{1,78})$/.exec(Buffer.from(cursor, "base64url").toString());
+  const text = Buffer.from(cursor, "base64url").toString();
+  const match = text.startsWith(`${entity}:`) ? /^(\d{1,78})$/.exec(text.slice(entity.length + 1)) : null;
   // The cursor is never echoed: it is opaque, and whatever a client sends in its place could be huge.
   if (!match)
     throw new GraphQLError("after is not a cursor this API issued (pass a cursor or endCursor from a page)", {

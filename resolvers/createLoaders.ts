@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { Sql } from "postgres";
+import { createDerivativeLoaders } from "./createDerivativeLoaders.js";
 import type { CertificatePage, CertificateRow, ProviderRow } from "./rows.js";
 
 export type CertificatePageKey = {
@@ -109,7 +110,13 @@ export function createLoaders(sql: Sql, schema: string) {
     { cacheKeyFn: pageKey },
   );
 
-  return { certificateById, providerByAddress, eraBalanceByAddress, certificatePage };
+  return {
+    certificateById,
+    providerByAddress,
+    eraBalanceByAddress,
+    certificatePage,
+    ...createDerivativeLoaders(sql, schema),
+  };
 }
 
 function pageKey(key: CertificatePageKey): string {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { type DocumentNode, Kind, type ListValueNode, parse } from "graphql";
 import { certificateResolvers } from "./certificateResolvers.js";
+import { derivativeResolvers } from "./derivativeResolvers.js";
 import { providerResolvers } from "./providerResolvers.js";
 import { scalarResolvers } from "./scalars.js";
 
@@ -19,6 +20,7 @@ export function createSubgraphSchema() {
     { typeDefs: sdl("common"), resolvers: scalarResolvers },
     { typeDefs: sdl("certificates"), resolvers: certificateResolvers },
     { typeDefs: sdl("providers"), resolvers: providerResolvers },
+    { typeDefs: sdl("derivatives"), resolvers: derivativeResolvers },
   ];
   const imports = new Set<string>();
   const withoutLinks = modules.map(({ typeDefs, resolvers }) => ({

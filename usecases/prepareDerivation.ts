@@ -27,6 +27,16 @@ export const derivationSchemas: Record<DerivationKindName, string> = {
   FAULT_WARNING_MODEL: "industrial-machine",
 };
 
+/** The binding proof's channel mask for a kind: its channels' positions in the kind's schema. */
+export function channelMaskOf(kind: DerivationKindName): number {
+  const schema = loadChannelSchema(derivationSchemas[kind]);
+  return derivationKinds[kind].channels.reduce((mask, name) => {
+    const index = schema.channels.findIndex((c) => c.name === name);
+    if (index < 0) throw new Error(`${schema.id} has no channel ${name}, which ${kind} needs`);
+    return mask | (1 << index);
+  }, 0);
+}
+
 const ATTRIBUTES = { 1: "integrity", 2: "timeliness", 3: "continuity" } as const;
 const MAX_CORES = 4;
 
@@ -143,8 +153,7 @@ export async function prepareDerivation(
   });
 
   const schema = loadChannelSchema(derivationSchemas[kind]);
-  const channelIndex = spec.channels.map((name) => schema.channels.findIndex((c) => c.name === name));
-  const channelMask = channelIndex.reduce((mask, c) => mask | (1 << c), 0);
+  const channelMask = channelMaskOf(kind);
   const cores = await Promise.all(
     certificates.map(async (certificate, i) => {
       const stored = await hub.datasets.get(certificate.datasetCommitment);
@@ -168,20 +177,8 @@ export async function prepareDerivation(
       });
       if (prepared.claim.datasetCommitment.toLowerCase() !== certificate.datasetCommitment.toLowerCase())
         throw new Error(`the stored dataset of certificate ${ids[i]} does not open its commitment`);
-      const computed = computeFeatures({ readings: prepared.readings, channelMask });
-      const decode = (c: number, encoded: number) =>
-        (encoded - VALUE_OFFSET) / 10 ** (schema.channels[c]?.decimals ?? 0);
-      const features: CertifiedFeatures = {
-        windowStart: prepared.claim.windowStart,
-        slotSeconds: prepared.claim.slotSeconds,
-        channels: spec.channels,
-        slots: computed.present.map((present, slot) =>
-          present
-            ? channelIndex.map((c) => decode(c, (computed.channels[c] as number[])[slot] as number))
-            : null,
-        ),
-      };
-      return { prepared, features, featureCommitment: computed.featureCommitment };
+      const { features, featureCommitment } = certifiedFeatures(prepared, kind);
+      return { prepared, features, featureCommitment };
     }),
   );
 
@@ -272,4 +269,33 @@ function parseCertificateIds(certificateIds: readonly string[]): bigint[] {
   if (new Set(sorted.map(String)).size !== sorted.length)
     throw new BadUserInputError("certificateIds", "names a certificate twice");
   return sorted;
+}
+
+/**
+ * The features a kind's binding proof commits to for one certified dataset, decoded into the schema's units: per
+ * slot, null when missing, else the kind's channels' values.
+ */
+export function certifiedFeatures(
+  prepared: PrepareCoreClaimReturnType,
+  kind: DerivationKindName,
+): { features: CertifiedFeatures; featureCommitment: Hex } {
+  const { channels } = derivationKinds[kind];
+  const schema = prepared.schema.definition;
+  const channelIndex = channels.map((name) => schema.channels.findIndex((c) => c.name === name));
+  const computed = computeFeatures({ readings: prepared.readings, channelMask: channelMaskOf(kind) });
+  const decode = (c: number, encoded: number) =>
+    (encoded - VALUE_OFFSET) / 10 ** (schema.channels[c]?.decimals ?? 0);
+  return {
+    features: {
+      windowStart: prepared.claim.windowStart,
+      slotSeconds: prepared.claim.slotSeconds,
+      channels,
+      slots: computed.present.map((present, slot) =>
+        present
+          ? channelIndex.map((c) => decode(c, (computed.channels[c] as number[])[slot] as number))
+          : null,
+      ),
+    },
+    featureCommitment: computed.featureCommitment,
+  };
 }
