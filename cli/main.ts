@@ -11,6 +11,11 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "each part's state, the indexer's lag and the URLs of the running stack (--json)",
     load: async () => (await import("./statusCommand.js")).statusCommand,
   },
+  derivative: {
+    summary:
+      "verify <id> — re-run a derivative's model on its published features and check its binding proofs",
+    load: async () => (await import("./derivativeCommand.js")).derivativeCommand,
+  },
   test: {
     summary: "forge contract tests + vitest; ends with `N passed, N failed` (args go to vitest)",
     load: async () => (await import("./testCommand.js")).testCommand,

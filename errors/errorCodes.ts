@@ -12,6 +12,8 @@ export const errorCodes = {
   PROVIDER_ALREADY_REGISTERED: "the address already registered as a provider",
   NOT_AUTHORIZED: "the caller may not act for this account",
   ALREADY_CERTIFIED: "this provider already certified this dataset",
+  UNKNOWN_CERTIFICATE: "no core certificate has that id",
+  ALREADY_DERIVED: "this derivation (provider, rule, model version, output, certificates) was already minted",
   INVALID_PROOF: "the chain rejected the zero-knowledge proof",
   CHAIN_UNAVAILABLE: "the chain's RPC cannot be reached",
   CHAIN_REJECTED: "the chain rejected the transaction for another reason",

@@ -196,6 +196,7 @@ export const derivativeResolvers = {
         return {
           certificateId,
           featureCommitment: record?.featureCommitments[i] ?? null,
+          proof: (record?.proofs as unknown[] | undefined)?.[i] ?? null,
           coreCommitment: core && !(core instanceof Error) ? core.datasetCommitment : null,
           channelMask: channelMaskOf(kind),
           bindingHash: registry

@@ -14,6 +14,8 @@ export type StoredDerivation = {
   features: unknown;
   /** Per core, the feature commitment the binding proof made public. */
   featureCommitments: readonly `0x${string}`[];
+  /** Per core, the Groth16 binding proof as submitted ({ a, b, c } with decimal strings), to verify it again. */
+  proofs: unknown;
   output: unknown;
 };
 
@@ -47,19 +49,20 @@ export function createDerivationStore({
         output jsonb not null,
         stored_at timestamptz not null default now()
       )`;
+      await sql`alter table ${table} add column if not exists proofs jsonb not null default '[]'`;
     },
     put: async (d) => {
       await sql`insert into ${table}
-        (output_hash, kind, model_id, model_version_hash, parameters, features, feature_commitments, output)
+        (output_hash, kind, model_id, model_version_hash, parameters, features, feature_commitments, proofs, output)
         values (${d.outputHash.toLowerCase()}, ${d.kind}, ${d.modelId}, ${d.modelVersionHash},
           ${sql.json(d.parameters as never)}, ${sql.json(d.features as never)},
-          ${sql.json(d.featureCommitments as never)}, ${sql.json(d.output as never)})
+          ${sql.json(d.featureCommitments as never)}, ${sql.json(d.proofs as never)}, ${sql.json(d.output as never)})
         on conflict (output_hash) do nothing`;
     },
     get: async (outputHash) => {
       const [row] = await sql<StoredDerivation[]>`
         select output_hash as "outputHash", kind, model_id as "modelId", model_version_hash as "modelVersionHash",
-          parameters, features, feature_commitments as "featureCommitments", output
+          parameters, features, feature_commitments as "featureCommitments", proofs, output
         from ${table} where output_hash = ${outputHash.toLowerCase()}`;
       return row;
     },

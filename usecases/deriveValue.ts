@@ -1,6 +1,7 @@
 import { type Hex, parseEventLogs } from "viem";
 import { derivativeRegistryAbi } from "../contracts/generated/abis.js";
 import { proveDerivationBinding } from "../prover/proveDerivationBinding.js";
+import type { SolidityGroth16Proof } from "../prover/toSolidityProof.js";
 import { assertIndexerLive } from "./assertIndexerLive.js";
 import { NotAuthorizedError } from "./errors.js";
 import { fromChainError } from "./fromChainError.js";
@@ -71,7 +72,7 @@ export async function deriveValue(
   await assertIndexerLive(hub);
 
   const started = performance.now();
-  const proofs = [];
+  const proofs: SolidityGroth16Proof[] = [];
   for (const [i, core] of prepared.cores.entries()) {
     const coreId = request.coreIds[i] as bigint;
     const bindingHash = await hub.publicClient.readContract({
@@ -96,16 +97,6 @@ export async function deriveValue(
   }
   const proveMs = performance.now() - started;
 
-  await hub.derivations.put({
-    outputHash: request.outputHash,
-    kind: input.kind,
-    modelId: prepared.model.id,
-    modelVersionHash: prepared.model.versionHash,
-    parameters: input.parameters,
-    features: prepared.cores.map((c) => c.features),
-    featureCommitments: request.featureCommitments,
-    output: prepared.model.output,
-  });
   const { receipt } = await sendAndWaitIndexed({
     hub,
     what: "The derivative",
@@ -120,6 +111,23 @@ export async function deriveValue(
       ],
       gas: deriveGas(request.coreIds.length),
     },
+    // Kept once minted (not before: a refused derivation leaves nothing behind), so anyone can re-run it.
+    onMined: () =>
+      hub.derivations.put({
+        outputHash: request.outputHash,
+        kind: input.kind,
+        modelId: prepared.model.id,
+        modelVersionHash: prepared.model.versionHash,
+        parameters: input.parameters,
+        features: prepared.cores.map((c) => c.features),
+        featureCommitments: request.featureCommitments,
+        proofs: proofs.map((p) => ({
+          a: p.a.map(String),
+          b: p.b.map((row) => row.map(String)),
+          c: p.c.map(String),
+        })),
+        output: prepared.model.output,
+      }),
   });
   const [minted] = parseEventLogs({
     abi: derivativeRegistryAbi,

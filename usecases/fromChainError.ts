@@ -17,6 +17,15 @@ const revertCodes: Record<string, ErrorCode> = {
   InvalidTerms: "INVALID_DATASET",
   UnknownDomain: "INVALID_DATASET",
   InsufficientGasForVerification: "CHAIN_REJECTED",
+  UnknownCertificate: "UNKNOWN_CERTIFICATE",
+  RuleNotMet: "RULE_NOT_MET",
+  RuleInactive: "RULE_NOT_MET",
+  NotCoreOwner: "NOT_AUTHORIZED",
+  InvalidSignature: "NOT_AUTHORIZED",
+  ExpiredSignature: "NOT_AUTHORIZED",
+  InvalidNonce: "NOT_AUTHORIZED",
+  InvalidBindingProof: "INVALID_PROOF",
+  DerivationAlreadyMinted: "ALREADY_DERIVED",
 };
 
 /**
