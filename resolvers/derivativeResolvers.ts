@@ -1,4 +1,3 @@
-import { GraphQLScalarType, Kind, type ValueNode } from "graphql";
 import { hexToString } from "viem";
 import { type DerivationKindName, derivationKinds } from "../usecases/buildModelInput.js";
 import { computeBindingHash } from "../usecases/computeBindingHash.js";
@@ -57,37 +56,7 @@ async function page(
   return connection(rows, hasNextPage, afterId !== undefined, () => loaders.derivativeCount.load(filter));
 }
 
-export const jsonScalar = new GraphQLScalarType({
-  name: "JSON",
-  // uint256 values (nonces, ids, deadlines) travel as decimal strings, as in eth_signTypedData_v4's JSON.
-  serialize: function json(value: unknown): unknown {
-    if (typeof value === "bigint") return value.toString();
-    if (Array.isArray(value)) return value.map(json);
-    if (value !== null && typeof value === "object")
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, json(v)]));
-    return value;
-  },
-  parseValue: (value) => value,
-  parseLiteral: function literal(ast: ValueNode): unknown {
-    switch (ast.kind) {
-      case Kind.STRING:
-      case Kind.BOOLEAN:
-        return ast.value;
-      case Kind.INT:
-      case Kind.FLOAT:
-        return Number(ast.value);
-      case Kind.OBJECT:
-        return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
-      case Kind.LIST:
-        return ast.values.map(literal);
-      default:
-        return null;
-    }
-  },
-});
-
 export const derivativeResolvers = {
-  JSON: jsonScalar,
   Query: {
     derivative: (_: unknown, { id }: { id: string }, { loaders }: SubgraphContext) =>
       /^\d{1,78}$/.test(id) ? loaders.derivativeById.load(id) : null,
@@ -149,11 +118,7 @@ export const derivativeResolvers = {
       const result = await deriveValue(
         {
           ...input,
-          authorization: {
-            signature: authorization.signature,
-            nonce: BigInt(authorization.nonce),
-            deadline: BigInt(authorization.deadline),
-          },
+          authorization: { signature: authorization.signature, deadline: BigInt(authorization.deadline) },
         },
         hub,
       );

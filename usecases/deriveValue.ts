@@ -10,8 +10,8 @@ import { type PrepareDerivationParameters, prepareDerivation } from "./prepareDe
 import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
 
 export type DeriveValueParameters = Omit<PrepareDerivationParameters, "nonce" | "deadline"> & {
-  /** The provider's EIP-712 signature over the request `deriveValueTypedData` returned, with its nonce and deadline. */
-  authorization: { signature: Hex; nonce: bigint; deadline: bigint };
+  /** The provider's EIP-712 signature over the request `deriveValueTypedData` returned, and that request's deadline. */
+  authorization: { signature: Hex; deadline: bigint };
 };
 
 export type DeriveValueReturnType = {
@@ -37,7 +37,8 @@ export async function deriveValue(
   hub: HubServices,
 ): Promise<DeriveValueReturnType> {
   const prepared = await prepareDerivation(
-    { ...input, nonce: authorization.nonce, deadline: authorization.deadline },
+    // The request is rebuilt with the provider's current nonce: a signature over a used nonce no longer matches.
+    { ...input, deadline: authorization.deadline },
     hub,
   );
   const { request, typedData } = prepared;
@@ -51,23 +52,8 @@ export async function deriveValue(
     .catch(() => false);
   if (!valid)
     throw new NotAuthorizedError(
-      `the signature is not ${request.provider}'s over this derivation request (same inputs as deriveValueTypedData?)`,
+      `the signature is not ${request.provider}'s over this derivation request with its current nonce (a replayed or stale signature, or other inputs than deriveValueTypedData's)`,
       { reason: "signature" },
-    );
-  const expectedNonce = await hub.publicClient
-    .readContract({
-      address: registry,
-      abi: derivativeRegistryAbi,
-      functionName: "nonces",
-      args: [request.provider],
-    })
-    .catch((error: unknown) => {
-      throw fromChainError(error);
-    });
-  if (expectedNonce !== authorization.nonce)
-    throw new NotAuthorizedError(
-      `the authorization's nonce is ${authorization.nonce}; ${request.provider}'s next is ${expectedNonce} (replayed or stale)`,
-      { reason: "nonce" },
     );
   await assertIndexerLive(hub);
 

@@ -61,13 +61,17 @@ export async function verifyDerivative(
     );
     return { ok: false, checks };
   }
-  const { input } = buildModelInput({
-    kind: derivative.kind,
-    parameters: derivative.parameters,
-    features: derivative.features,
-  });
-  const rerun = runModel(model, input);
-  check("output hash", rerun.outputHash === derivative.outputHash, `re-run gives ${rerun.outputHash}`);
+  try {
+    const { input } = buildModelInput({
+      kind: derivative.kind,
+      parameters: derivative.parameters,
+      features: derivative.features,
+    });
+    const rerun = runModel(model, input);
+    check("output hash", rerun.outputHash === derivative.outputHash, `re-run gives ${rerun.outputHash}`);
+  } catch (error) {
+    check("output hash", false, `the model refuses the published features: ${(error as Error).message}`);
+  }
 
   const schema = loadChannelSchema(derivationSchemas[derivative.kind]);
   const mask = channelMaskOf(derivative.kind);
