@@ -8,6 +8,7 @@ import type { BenchRow, BenchSuite } from "./BenchRow.js";
 const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: "stack", load: async () => (await import("./stackBench.js")).stackBench },
   { name: "stack/lifecycle", load: async () => (await import("./lifecycleBench.js")).lifecycleBench },
+  { name: "derivation", load: async () => (await import("./derivationBench.js")).derivationBench },
   {
     name: "models/planting",
     load: async () => (await import("../models/planting/plantingBench.js")).plantingBench,

@@ -10,7 +10,9 @@ import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
 import { createIndexerClient } from "../services/createIndexerClient.js";
 import { getFreePort } from "../stack/getFreePort.js";
+import { ANVIL_DEV_KEYS } from "../stack/resolveSigner.js";
 import { startIndexer } from "../stack/startIndexer.js";
+import { certifyCoreAs } from "../test/support/certifyAs.js";
 import { sensorDataset } from "../test/support/sensorDataset.js";
 import { graphql, startTestStack, type TestStack } from "../test/support/startTestStack.js";
 import type { BenchRow, BenchSuite } from "./BenchRow.js";
@@ -19,7 +21,6 @@ import { percentile, throughput } from "./measure.js";
 const CERTIFICATES = 50;
 const BACKFILL_TRANSFERS = 1500;
 
-const CERTIFY = `mutation($input: CertifyCoreInput!) { certifyCore(input: $input) { certificate { id } gasUsed } }`;
 const NESTED = `query { certificates(first: 50) { edges { node { id domain thresholds { integrityBps }
   provider { address name eraBalance certificates(first: 5) { totalCount edges { node { id } } } } } } } }`;
 
@@ -101,11 +102,8 @@ async function certifyRows(stack: TestStack): Promise<BenchRow[]> {
       domain: i % 2 === 0 ? "AGRICULTURAL" : "INDUSTRIAL",
       ...sensorDataset({ offset: i, missing: [i % 96] }),
     };
-    const result = await graphql<{ certifyCore: { certificate: { id: string }; gasUsed: string } }>(
-      stack.gatewayUrl,
-      CERTIFY,
-      { input },
-    );
+    // As a frontend does: typed data, the provider's signature (the dev provider's key), the mutation.
+    const result = await certifyCoreAs(stack.gatewayUrl, ANVIL_DEV_KEYS[0], input);
     if (!result.data) throw new Error(`certifyCore failed: ${JSON.stringify(result.errors)}`);
     const id = result.data.certifyCore.certificate.id;
     const read = await graphql<{ certificate: { id: string } | null }>(

@@ -11,10 +11,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "each part's state, the indexer's lag and the URLs of the running stack (--json)",
     load: async () => (await import("./statusCommand.js")).statusCommand,
   },
+  demo: {
+    summary: "derivation — the value-derivation story on the running dev stack (safe to run twice)",
+    load: async () => (await import("./demoCommand.js")).demoCommand,
+  },
   derivative: {
     summary:
       "verify <id> — re-run a derivative's model on its published features and check its binding proofs",
     load: async () => (await import("./derivativeCommand.js")).derivativeCommand,
+  },
+  governance: {
+    summary: "list | rules | propose-rule | vote | queue | execute  — node governance through the gateway",
+    load: async () => (await import("./governanceCommand.js")).governanceCommand,
   },
   test: {
     summary: "forge contract tests + vitest; ends with `N passed, N failed` (args go to vitest)",

@@ -283,3 +283,47 @@ describe("docs/spec.md", () => {
     expect(section("Per-slot encoding")).toContain(`exactly ${slotBits} bits`);
   });
 });
+
+describe("docs/spec.md: node governance", () => {
+  it("states the governance parameters the deployment uses, and the governor's defaults agree", async () => {
+    const { DEV_GOVERNANCE, PRODUCTION_GOVERNANCE } = await import("../stack/deployContracts.js");
+    /** "7,200 blocks (~1 day …)" → 7200; "2 days (…)" → 172800 (seconds); "10,000 ERA" → 10000; "4%" → 4. */
+    const amount = (cell: string | undefined) =>
+      leadingNumber(cell) * (/^[\d,]+ days?\b/.test(cell ?? "") ? 86_400 : 1);
+    const rows = new Map(
+      tableRows(section("Governance parameters")).map(([name, production, dev]) => [name, [production, dev]]),
+    );
+    const expected = (g: typeof PRODUCTION_GOVERNANCE) => ({
+      "voting delay": g.votingDelayBlocks,
+      "voting period": g.votingPeriodBlocks,
+      "proposal threshold": Number(BigInt(g.proposalThreshold) / 10n ** 18n),
+      quorum: g.quorumPercent,
+      "timelock delay": g.timelockDelaySeconds,
+      "unstake delay": g.unstakeDelaySeconds,
+    });
+    for (const [column, governance] of [PRODUCTION_GOVERNANCE, DEV_GOVERNANCE].entries())
+      for (const [name, value] of Object.entries(expected(governance)))
+        expect(amount(rows.get(name)?.[column]), `${name} (${column === 0 ? "production" : "dev"})`).toBe(
+          value,
+        );
+
+    const governor = read("contracts/src/CalderaGovernor.sol");
+    const constant = (name: string) =>
+      Number(new RegExp(`${name} = ([\\d_]+)( ether| days)?;`).exec(governor)?.[1]?.replace(/_/g, ""));
+    expect(constant("DEFAULT_VOTING_DELAY")).toBe(PRODUCTION_GOVERNANCE.votingDelayBlocks);
+    expect(constant("DEFAULT_VOTING_PERIOD")).toBe(PRODUCTION_GOVERNANCE.votingPeriodBlocks);
+    expect(constant("DEFAULT_QUORUM_PERCENT")).toBe(PRODUCTION_GOVERNANCE.quorumPercent);
+    expect(constant("DEFAULT_PROPOSAL_THRESHOLD")).toBe(
+      Number(BigInt(PRODUCTION_GOVERNANCE.proposalThreshold) / 10n ** 18n),
+    );
+    expect(constant("DEFAULT_TIMELOCK_DELAY") * 86_400).toBe(PRODUCTION_GOVERNANCE.timelockDelaySeconds);
+  });
+
+  it("spells the Proposal type exactly as the governor hashes it", () => {
+    const type = /"(Proposal\(address proposer,[^"]+\))"/.exec(
+      read("contracts/src/CalderaGovernor.sol"),
+    )?.[1];
+    expect(type).toMatch(/^Proposal\(/);
+    expect(section("Signed governance actions")).toContain(`\`${type}\``);
+  });
+});

@@ -8,6 +8,8 @@ export const errorCodes = {
   BAD_USER_INPUT: "a field or variable is malformed (wrong scalar, out of range) [400 for a variable]",
   INVALID_DATASET: "the dataset cannot be proven as given (names the field)",
   THRESHOLD_NOT_MET: "the data does not reach a requested threshold",
+  BELOW_FLOOR:
+    "a threshold, requested or achieved by the data, is below the domain's certification floor (`attribute`, `floor`)",
   UNKNOWN_PROVIDER: "the address is not a registered provider",
   PROVIDER_ALREADY_REGISTERED: "the address already registered as a provider",
   NOT_AUTHORIZED: "the caller may not act for this account",
@@ -20,6 +22,15 @@ export const errorCodes = {
   RULE_NOT_MET: "the certificates do not satisfy the active derivation rule for the kind (names the rule)",
   INDEXER_UNAVAILABLE: "the indexer is down or lagging, so nothing is sent",
   INDEXER_BEHIND: "the transaction is on-chain but the indexer has not caught up yet",
+  BELOW_PROPOSAL_THRESHOLD:
+    "the proposer's stake at the previous block is below the governor's proposal threshold (`votes`, `threshold`)",
+  UNKNOWN_PROPOSAL: "the governor has no proposal with that id",
+  PROPOSAL_ALREADY_EXISTS:
+    "an identical proposal (same actions and description) exists; give another description",
+  PROPOSAL_STATE:
+    "the proposal is not in a state that allows this (`state`, `allowed`): voting not open, not succeeded, not queued…",
+  ALREADY_VOTED: "this account already voted on the proposal",
+  TIMELOCK_NOT_READY: "the proposal is queued but its timelock delay has not passed (`eta`)",
   MODEL_INPUT_INVALID: "a derivation model's input is malformed (names the JSON path)",
   MODEL_NOT_FOUND: "no derivation model has that id",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",

@@ -7,6 +7,7 @@ import {
   derivativeRegistryAbi,
   eraTokenAbi,
   nodeStakingAbi,
+  timelockControllerAbi,
 } from "../contracts/generated/abis.js";
 
 /**
@@ -16,7 +17,12 @@ import {
 type DeploymentManifest = {
   chainId: number;
   contracts: Record<
-    "EraToken" | "CoreCertificateRegistry" | "NodeStaking" | "CalderaGovernor" | "DerivationRules",
+    | "EraToken"
+    | "CoreCertificateRegistry"
+    | "NodeStaking"
+    | "TimelockController"
+    | "CalderaGovernor"
+    | "DerivationRules",
     { address: `0x${string}`; startBlock: number }
   > & { DerivativeRegistry?: { address: `0x${string}`; startBlock: number } };
 };
@@ -65,6 +71,13 @@ export default createConfig({
       abi: calderaGovernorAbi,
       address: deployment.contracts.CalderaGovernor.address,
       startBlock: deployment.contracts.CalderaGovernor.startBlock,
+    },
+    // Its minimum delay and the operations it runs (anyone may execute a ready operation on it directly).
+    TimelockController: {
+      chain: "caldera",
+      abi: timelockControllerAbi,
+      address: deployment.contracts.TimelockController.address,
+      startBlock: deployment.contracts.TimelockController.startBlock,
     },
     DerivationRules: {
       chain: "caldera",

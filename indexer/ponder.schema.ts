@@ -13,17 +13,6 @@ export const provider = onchainTable("provider", (t) => ({
   certificateCount: t.integer().notNull(),
 }));
 
-export const providerOperator = onchainTable(
-  "provider_operator",
-  (t) => ({
-    provider: t.hex().notNull(),
-    operator: t.hex().notNull(),
-    approved: t.boolean().notNull(),
-    updatedAt: t.bigint().notNull(),
-  }),
-  (table) => ({ pk: primaryKey({ columns: [table.provider, table.operator] }) }),
-);
-
 export const certificate = onchainTable(
   "certificate",
   (t) => ({

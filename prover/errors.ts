@@ -19,6 +19,25 @@ export class ThresholdNotMetError extends BaseError {
   }
 }
 
+/**
+ * A threshold is below the domain's certification floor (a gap above its maximum): requested so (`source:
+ * "requested"`), or the data achieves no more (`source: "data"`, when the threshold was left to its default).
+ * `attribute` is the threshold's name in `thresholds` (integrityBps, timelinessBps, continuityBps, maxGapSlots).
+ */
+export class BelowFloorError extends BaseError {
+  override name = "BelowFloorError";
+  constructor(attribute: string, value: number, floor: number, source: "requested" | "data", domain: number) {
+    const isGap = attribute === "maxGapSlots";
+    const bound = isGap ? `the floor's maximum gap of ${floor} slots` : `the certification floor of ${floor}`;
+    super(
+      source === "requested"
+        ? `thresholds.${attribute} is ${value}, ${isGap ? "above" : "below"} ${bound} for domain ${domain}`
+        : `${isGap ? `the longest gap is ${value} slots, beyond` : `the data achieves ${attribute} ${value}, below`} ${bound} for domain ${domain}; a dataset below a floor cannot be certified`,
+      { code: "BELOW_FLOOR", details: { attribute, value, floor, source, domain } },
+    );
+  }
+}
+
 /** A committed circuit artifact does not match the SHA-256 recorded when it was built. */
 export class ArtifactIntegrityError extends BaseError {
   override name = "ArtifactIntegrityError";

@@ -4,7 +4,7 @@ import { channelSchemaHash } from "./channelSchemaHash.js";
 import { commitCoreDataset } from "./commitCoreDataset.js";
 import { CORE_SLOTS, type CoreDataset, type CoreDomain, type CoreTerms } from "./coreDataset.js";
 import { encodeCoreReadings } from "./encodeCoreReadings.js";
-import { InvalidDatasetError, ThresholdNotMetError } from "./errors.js";
+import { BelowFloorError, InvalidDatasetError, ThresholdNotMetError } from "./errors.js";
 import { loadChannelSchema } from "./loadChannelSchema.js";
 import { type CoreQuality, measureCoreQuality } from "./measureCoreQuality.js";
 import { parseCoreDataset } from "./parseCoreDataset.js";
@@ -23,6 +23,12 @@ export type PrepareCoreClaimParameters = {
   thresholds?: Partial<CoreThresholds>;
   /** What each slot carries; defaults to `soil-moisture` (one channel `value`, today's single-value datasets). */
   schema?: ChannelSchema;
+  /**
+   * The domain's certification floors (DerivationRules.floorsOf): every settled threshold must meet them, the gap
+   * at most `maxGapSlots`. Checked before the thresholds against the data, so a request below a floor is
+   * BELOW_FLOOR whatever the data; a default (what the data achieves) below a floor is BELOW_FLOOR too.
+   */
+  floors?: CoreThresholds;
 };
 
 export type CoreClaim = CoreTerms & { datasetCommitment: Hex; schemaHash: Hex };
@@ -45,6 +51,7 @@ export function prepareCoreClaim({
   domain,
   thresholds = {},
   schema = loadChannelSchema(DEFAULT_CHANNEL_SCHEMA_ID),
+  floors,
 }: PrepareCoreClaimParameters): PrepareCoreClaimReturnType {
   const { slots } = parseCoreDataset(dataset, schema);
   const quality = measureCoreQuality(slots, dataset.deadlineSeconds);
@@ -57,6 +64,7 @@ export function prepareCoreClaim({
   for (const key of ["minIntegrityBps", "minTimelinessBps", "minContinuityBps"] as const)
     requireBound(`thresholds.${key}`, settled[key], 10_000);
   requireBound("thresholds.maxGapSlots", settled.maxGapSlots, CORE_SLOTS);
+  if (floors !== undefined) requireFloors(settled, thresholds, floors, domain);
 
   if (quality.integrityBps < settled.minIntegrityBps)
     throw new ThresholdNotMetError("integrityBps", quality.integrityBps, settled.minIntegrityBps);
@@ -89,6 +97,33 @@ export function prepareCoreClaim({
     readings,
     schema: { definition: schema, channelCount, schemaDigest },
   };
+}
+
+/** The names `thresholds` uses in the API, by claim field. */
+const thresholdNames = {
+  minIntegrityBps: "integrityBps",
+  minTimelinessBps: "timelinessBps",
+  minContinuityBps: "continuityBps",
+  maxGapSlots: "maxGapSlots",
+} as const;
+
+function requireFloors(
+  settled: CoreThresholds,
+  requested: Partial<CoreThresholds>,
+  floors: CoreThresholds,
+  domain: CoreDomain,
+) {
+  for (const key of ["minIntegrityBps", "minTimelinessBps", "minContinuityBps", "maxGapSlots"] as const) {
+    const below = key === "maxGapSlots" ? settled[key] > floors[key] : settled[key] < floors[key];
+    if (below)
+      throw new BelowFloorError(
+        thresholdNames[key],
+        settled[key],
+        floors[key],
+        requested[key] === undefined ? "data" : "requested",
+        domain,
+      );
+  }
 }
 
 function requireBound(field: string, value: number, max: number) {

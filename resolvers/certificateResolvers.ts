@@ -1,5 +1,11 @@
 import { CORE_DOMAINS, CORE_SLOTS } from "../prover/coreDataset.js";
-import { type CertifyCoreParameters, certifyCore } from "../usecases/certifyCore.js";
+import { typedDataToJson } from "../usecases/certificationTypedData.js";
+import {
+  type CertifyCoreInput,
+  type CertifyCoreParameters,
+  certifyCore,
+  certifyCoreTypedData,
+} from "../usecases/certifyCore.js";
 import { IndexerBehindError } from "../usecases/errors.js";
 import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
 import type { CertificateRow } from "./rows.js";
@@ -41,14 +47,22 @@ export const certificateResolvers = {
       });
       return toConnection(page, afterId !== undefined);
     },
+    certifyCoreTypedData: async (
+      _: unknown,
+      { input, deadline }: { input: CertifyCoreInput; deadline?: number | null },
+      { hub }: SubgraphContext,
+    ) => typedDataToJson((await certifyCoreTypedData(input, hub, { deadline })).typedData),
   },
   Mutation: {
     certifyCore: async (
       _: unknown,
-      { input }: { input: CertifyCoreParameters },
+      {
+        input,
+        authorization,
+      }: { input: CertifyCoreInput; authorization: CertifyCoreParameters["authorization"] },
       { hub, loaders }: SubgraphContext,
     ) => {
-      const result = await certifyCore(input, hub);
+      const result = await certifyCore({ ...input, authorization }, hub);
       const certificate = await loaders.certificateById.load(result.certificateId);
       if (certificate === undefined)
         throw new IndexerBehindError(`Certificate ${result.certificateId}`, result.transactionHash, {

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { Sql } from "postgres";
 import { createDerivativeLoaders } from "./createDerivativeLoaders.js";
+import { createGovernanceLoaders } from "./createGovernanceLoaders.js";
 import type { CertificatePage, CertificateRow, ProviderRow } from "./rows.js";
 
 export type CertificatePageKey = {
@@ -116,6 +117,7 @@ export function createLoaders(sql: Sql, schema: string) {
     eraBalanceByAddress,
     certificatePage,
     ...createDerivativeLoaders(sql, schema),
+    ...createGovernanceLoaders(sql, schema),
   };
 }
 

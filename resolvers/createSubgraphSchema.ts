@@ -3,6 +3,7 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import { type DocumentNode, Kind, type ListValueNode, parse } from "graphql";
 import { certificateResolvers } from "./certificateResolvers.js";
 import { derivativeResolvers } from "./derivativeResolvers.js";
+import { governanceResolvers } from "./governanceResolvers.js";
 import { providerResolvers } from "./providerResolvers.js";
 import { scalarResolvers } from "./scalars.js";
 
@@ -21,6 +22,7 @@ export function createSubgraphSchema() {
     { typeDefs: sdl("certificates"), resolvers: certificateResolvers },
     { typeDefs: sdl("providers"), resolvers: providerResolvers },
     { typeDefs: sdl("derivatives"), resolvers: derivativeResolvers },
+    { typeDefs: sdl("governance"), resolvers: governanceResolvers },
   ];
   const imports = new Set<string>();
   const withoutLinks = modules.map(({ typeDefs, resolvers }) => ({

@@ -135,6 +135,8 @@ export const derivativeResolvers = {
       /^\d{1,78}$/.test(id) ? loaders.derivativeById.load(id) : null,
     kind: (row: DerivativeRow) => kindNames[row.kind],
     owner: (row: DerivativeRow) => ({ address: row.owner }),
+    rule: async (row: DerivativeRow, _: unknown, { loaders }: SubgraphContext) =>
+      (await loaders.derivationRules.load("all")).find((rule) => String(rule.id) === row.ruleId) ?? null,
     cores: async (row: DerivativeRow, _: unknown, { loaders }: SubgraphContext) =>
       (await loaders.certificateById.loadMany(row.coreIds)).filter(
         (c) => c !== undefined && !(c instanceof Error),

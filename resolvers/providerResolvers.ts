@@ -1,4 +1,10 @@
-import { registerProvider } from "../usecases/registerProvider.js";
+import { typedDataToJson } from "../usecases/certificationTypedData.js";
+import {
+  type RegisterProviderInput,
+  type RegisterProviderParameters,
+  registerProvider,
+  registerProviderTypedData,
+} from "../usecases/registerProvider.js";
 import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -10,10 +16,15 @@ const lower = (address: string) => address.toLowerCase() as `0x${string}`;
 export const providerResolvers = {
   Query: {
     provider: (_: unknown, { address }: ProviderRef) => ({ address }),
+    registerProviderTypedData: async (
+      _: unknown,
+      { deadline, ...input }: RegisterProviderInput & { deadline?: number | null },
+      { hub }: SubgraphContext,
+    ) => typedDataToJson((await registerProviderTypedData(input, hub, { deadline })).typedData),
   },
   Mutation: {
-    registerProvider: async (_: unknown, { name }: { name: string }, { hub }: SubgraphContext) => ({
-      address: (await registerProvider({ name }, hub)).address,
+    registerProvider: async (_: unknown, args: RegisterProviderParameters, { hub }: SubgraphContext) => ({
+      address: (await registerProvider(args, hub)).address,
     }),
   },
   Provider: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scalarResolvers } from "./scalars.js";
 
-const { Address, BigInt: BigIntScalar, Bytes32, DateTime } = scalarResolvers;
+const { Address, BigInt: BigIntScalar, Bytes, Bytes32, DateTime, JSONObject } = scalarResolvers;
 
 describe("scalars", () => {
   it("parses DateTime as whole unix seconds and serialises back to ISO", () => {
@@ -32,9 +32,33 @@ describe("scalars", () => {
     expect(() => BigIntScalar.parseValue("-1")).toThrow(/non-negative/);
   });
 
+  it("takes Bytes of any even length up to 4 KiB, lower-cased", () => {
+    expect(Bytes.parseValue("0xABcd")).toBe("0xabcd");
+    expect(Bytes.parseValue("0x")).toBe("0x");
+    expect(Bytes.parseValue(`0x${"ab".repeat(4096)}`)).toHaveLength(2 + 8192);
+    for (const bad of ["0xabc", "abcd", "0xzz", 65, `0x${"ab".repeat(4097)}`])
+      expect(() => Bytes.parseValue(bad)).toThrow(
+        expect.objectContaining({ extensions: { code: "BAD_USER_INPUT" } }),
+      );
+  });
+
+  it("takes and gives JSONObject values that are JSON objects only", () => {
+    expect(JSONObject.parseValue({ a: [1, { b: "c" }] })).toEqual({ a: [1, { b: "c" }] });
+    for (const bad of [[1, 2], "text", 3, null, true])
+      expect(() => JSONObject.parseValue(bad)).toThrow(
+        expect.objectContaining({ extensions: { code: "BAD_USER_INPUT" } }),
+      );
+    expect(JSONObject.serialize({ nonce: 3n, big: 2n ** 80n, nested: [{ deadline: 5n }] })).toEqual({
+      nonce: 3,
+      big: "1208925819614629174706176",
+      nested: [{ deadline: 5 }],
+    });
+    expect(() => JSONObject.serialize([1])).toThrow();
+  });
+
   it("never echoes a huge rejected value whole", () => {
     const huge = "x".repeat(100_000);
-    for (const scalar of [Address, BigIntScalar, Bytes32, DateTime]) {
+    for (const scalar of [Address, BigIntScalar, Bytes, Bytes32, DateTime, JSONObject]) {
       let message = "";
       try {
         scalar.parseValue(huge);

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from "graphql";
+import { GraphQLError, GraphQLScalarType, Kind, type ValueNode, valueFromASTUntyped } from "graphql";
 import { getAddress, isAddress } from "viem";
 
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
@@ -30,6 +30,40 @@ function parseBytes32(value: unknown): `0x${string}` {
   if (typeof value !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(value))
     throw badInput(`Bytes32 must be 0x followed by 64 hex digits, got ${preview(value)}`);
   return value.toLowerCase() as `0x${string}`;
+}
+
+/** At most 4 KiB: a 65-byte ECDSA signature, or a contract account's (ERC-1271) multi-owner signature. */
+const MAX_BYTES = 4096;
+
+function parseBytes(value: unknown): `0x${string}` {
+  if (typeof value !== "string" || !/^0x(?:[0-9a-fA-F]{2})*$/.test(value))
+    throw badInput(`Bytes must be 0x followed by an even number of hex digits, got ${preview(value)}`);
+  if ((value.length - 2) / 2 > MAX_BYTES) throw badInput(`Bytes must be at most ${MAX_BYTES} bytes long`);
+  return value.toLowerCase() as `0x${string}`;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function parseJsonObject(value: unknown): Record<string, unknown> {
+  if (!isPlainObject(value)) throw badInput(`JSONObject must be a JSON object, got ${preview(value)}`);
+  return value;
+}
+
+/** A JSON object on the way out: bigints become numbers when exact, decimal strings otherwise. */
+function serializeJsonObject(value: unknown): Record<string, unknown> {
+  if (!isPlainObject(value)) throw new Error(`JSONObject cannot represent ${preview(typeof value)}`);
+  const plain = (v: unknown): unknown =>
+    typeof v === "bigint"
+      ? v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v.toString()
+      : Array.isArray(v)
+        ? v.map(plain)
+        : isPlainObject(v)
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]))
+          : v;
+  return plain(value) as Record<string, unknown>;
 }
 
 /** DateTime values travel as unix seconds inside the hub: that is what the chain and the circuit count in. */
@@ -92,5 +126,20 @@ export const scalarResolvers = {
     serialize: serializeDateTime,
     parseValue: parseDateTime,
     parseLiteral: (ast) => parseDateTime(literalString(ast, "DateTime")),
+  }),
+  Bytes: new GraphQLScalarType({
+    name: "Bytes",
+    serialize: (value) => value,
+    parseValue: parseBytes,
+    parseLiteral: (ast) => parseBytes(literalString(ast, "Bytes")),
+  }),
+  JSONObject: new GraphQLScalarType({
+    name: "JSONObject",
+    serialize: serializeJsonObject,
+    parseValue: parseJsonObject,
+    parseLiteral: (ast, variables) => {
+      if (ast.kind !== Kind.OBJECT) throw badInput("JSONObject must be given as an object");
+      return parseJsonObject(valueFromASTUntyped(ast, variables));
+    },
   }),
 };

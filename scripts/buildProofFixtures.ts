@@ -2,8 +2,9 @@
  * Writes the real Groth16 proofs the forge tests verify. Run after `npm run build:circuits` (it runs this itself).
  *
  * - contracts/test/fixtures/coreQualityProof.json: a core-quality proof for 96 days of `agri-weather-daily` (seven
- *   channels). The registry address is where `CoreCertificateRegistry.t.sol`'s setUp deploys it: the third contract
- *   created by forge's default test contract (verifier, token, registry).
+ *   channels). The registry address is where `CoreCertificateRegistry.t.sol`'s setUp deploys it: the first contract
+ *   of its FIXTURE_REGISTRY_DEPLOYER (0xCE27), an address that calls nothing else, so the address is the same under
+ *   plain `forge test`, `--isolate` and `--gas-report`.
  * - contracts/test/fixtures/derivationBindingProof.json: a derivation-binding proof over the same dataset (so its
  *   coreCommitment is the core fixture's datasetCommitment), selecting every channel, for a fixed bindingHash.
  */
@@ -17,8 +18,8 @@ import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { proveDerivationBinding } from "../prover/proveDerivationBinding.js";
 import { releaseProver } from "../prover/releaseProver.js";
 
-const FORGE_TEST_CONTRACT = "0x7FA9385bE102ac3EAc297483Dd6233D62b3e1496";
-const registry = getContractAddress({ from: FORGE_TEST_CONTRACT, nonce: 3n });
+const FIXTURE_REGISTRY_DEPLOYER = "0x000000000000000000000000000000000000ce27";
+const registry = getContractAddress({ from: FIXTURE_REGISTRY_DEPLOYER, nonce: 0n });
 const provider = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // anvil account #1
 const chainId = 31337;
 

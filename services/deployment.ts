@@ -28,15 +28,15 @@ export type GovernanceParameters = {
   unstakeDelaySeconds: number;
 };
 
-/** Deployed on every chain, in this order. */
+/** Deployed on every chain, in this order (the registry reads DerivationRules' floors, so it comes after them). */
 export type AlwaysDeployedContractName =
   | "CoreQualityVerifier"
   | "EraToken"
-  | "CoreCertificateRegistry"
   | "NodeStaking"
   | "TimelockController"
   | "CalderaGovernor"
-  | "DerivationRules";
+  | "DerivationRules"
+  | "CoreCertificateRegistry";
 
 /** Deployed only when `deployContracts` is asked to (the derivation-binding verifier is not final yet). */
 export type OptionalContractName = "DerivationBindingVerifier" | "DerivativeRegistry";

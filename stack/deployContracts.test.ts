@@ -18,6 +18,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   calderaGovernorAbi,
+  coreCertificateRegistryAbi,
   derivationRulesAbi,
   derivativeRegistryAbi,
   eraTokenAbi,
@@ -147,6 +148,30 @@ describe("deployContracts", () => {
         }),
       ),
     ).toBe(same(contracts.EraToken.address));
+  });
+
+  it("deploys DerivationRules before the certificate registry, which enforces its floors", async () => {
+    const { CoreCertificateRegistry, DerivationRules, CoreQualityVerifier } = manifest.contracts;
+    const registry = { address: CoreCertificateRegistry.address, abi: coreCertificateRegistryAbi } as const;
+    expect(DerivationRules.startBlock).toBeLessThan(CoreCertificateRegistry.startBlock);
+    expect(same(await publicClient.readContract({ ...registry, functionName: "derivationRules" }))).toBe(
+      same(DerivationRules.address),
+    );
+    expect(same(await publicClient.readContract({ ...registry, functionName: "verifier" }))).toBe(
+      same(CoreQualityVerifier.address),
+    );
+    const floors = await publicClient.readContract({
+      address: DerivationRules.address,
+      abi: derivationRulesAbi,
+      functionName: "floorsOf",
+      args: [1],
+    });
+    expect(floors).toEqual({
+      minIntegrityBps: 5_000,
+      minTimelinessBps: 5_000,
+      minContinuityBps: 5_000,
+      maxGapSlots: 48,
+    });
   });
 
   it("stakes ERA from the treasury for three dev nodes, once", async () => {

@@ -93,10 +93,11 @@ export type DeployContractsReturnType = { manifest: DeploymentManifest; deployed
 type Deployer = Pick<DeployContractsParameters, "publicClient" | "walletClient" | "log">;
 
 /**
- * Deploys the verifier, ERA and the certificate registry, then governance: NodeStaking (votes = stake), a
- * TimelockController, CalderaGovernor and DerivationRules owned by the timelock. The timelock is then handed to
- * governance (the governor proposes and cancels, anyone executes) and the deployer renounces its admin role, so
- * nothing but a passed vote changes a rule. Nothing is deployed when the manifest already describes this exact code
+ * Deploys the verifier and ERA, then governance: NodeStaking (votes = stake), a TimelockController, CalderaGovernor
+ * and DerivationRules owned by the timelock, then the certificate registry, which enforces DerivationRules' floors
+ * (so the rules come first; they need no registry address). The timelock is then handed to governance (the governor
+ * proposes and cancels, anyone executes) and the deployer renounces its admin role, so nothing but a passed vote
+ * changes a rule or a floor. Nothing is deployed when the manifest already describes this exact code
  * and these parameters on this exact chain, so a second `caldera up` resumes instead of redeploying.
  */
 export async function deployContracts({
@@ -144,13 +145,6 @@ export async function deployContracts({
     [],
   );
   const token = await deploy(ctx, "EraToken", eraTokenAbi, eraTokenBytecode, [deployer, ERA_INITIAL_SUPPLY]);
-  const registry = await deploy(
-    ctx,
-    "CoreCertificateRegistry",
-    coreCertificateRegistryAbi,
-    coreCertificateRegistryBytecode,
-    [verifier.address],
-  );
   const staking = await deploy(ctx, "NodeStaking", nodeStakingAbi, nodeStakingBytecode, [
     token.address,
     BigInt(governance.unstakeDelaySeconds),
@@ -174,6 +168,13 @@ export async function deployContracts({
   const rules = await deploy(ctx, "DerivationRules", derivationRulesAbi, derivationRulesBytecode, [
     timelock.address,
   ]);
+  const registry = await deploy(
+    ctx,
+    "CoreCertificateRegistry",
+    coreCertificateRegistryAbi,
+    coreCertificateRegistryBytecode,
+    [verifier.address, rules.address],
+  );
   const optional = derivatives
     ? await deployDerivativeRegistry(ctx, {
         coreRegistry: registry.address,

@@ -1,19 +1,26 @@
 import { type Address, parseEventLogs } from "viem";
-import { coreCertificateRegistryAbi } from "../contracts/generated/abis.js";
+import { coreCertificateRegistryAbi, derivationRulesAbi } from "../contracts/generated/abis.js";
 import { DEFAULT_CHANNEL_SCHEMA_ID } from "../prover/channelSchema.js";
 import { CORE_DOMAINS, type CoreReading } from "../prover/coreDataset.js";
 import { InvalidDatasetError } from "../prover/errors.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import type { CoreQuality } from "../prover/measureCoreQuality.js";
-import { prepareCoreClaim } from "../prover/prepareCoreClaim.js";
+import { type PrepareCoreClaimReturnType, prepareCoreClaim } from "../prover/prepareCoreClaim.js";
 import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { assertIndexerLive } from "./assertIndexerLive.js";
-import { AlreadyCertifiedError, NotAuthorizedError, UnknownProviderError } from "./errors.js";
+import {
+  certificationTypedData,
+  DEFAULT_SIGNATURE_TTL_SECONDS,
+  type SignedAuthorization,
+} from "./certificationTypedData.js";
+import { AlreadyCertifiedError, BadUserInputError, UnknownProviderError } from "./errors.js";
 import { fromChainError } from "./fromChainError.js";
 import type { HubServices } from "./HubServices.js";
 import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
+import { chainNow, verifySignedAuthorization } from "./verifySignedAuthorization.js";
 
-export type CertifyCoreParameters = {
+/** What to certify; the same input goes to `certifyCoreTypedData` and to `certifyCore`. */
+export type CertifyCoreInput = {
   provider: Address;
   domain: keyof typeof CORE_DOMAINS;
   /** Unix seconds. */
@@ -29,12 +36,18 @@ export type CertifyCoreParameters = {
     value?: number | null | undefined;
     channels?: readonly { name: string; value: number }[] | null | undefined;
   }[];
+  /** Each threshold left out is what the data achieves; every one must meet the domain's certification floor. */
   thresholds?: {
     integrityBps?: number | null | undefined;
     timelinessBps?: number | null | undefined;
     continuityBps?: number | null | undefined;
     maxGapSlots?: number | null | undefined;
   } | null;
+};
+
+export type CertifyCoreParameters = CertifyCoreInput & {
+  /** The provider's EIP-712 signature over `certifyCoreTypedData`'s typed data, and that typed data's deadline. */
+  authorization: SignedAuthorization;
 };
 
 export type CertifyCoreReturnType = {
@@ -46,18 +59,43 @@ export type CertifyCoreReturnType = {
   proveMs: number;
 };
 
+export type CertifyCoreTypedDataOptions = {
+  /** Unix seconds: the last second the signature may be used. Default: an hour from the chain's time. */
+  deadline?: number | bigint | null | undefined;
+};
+
+export type CertifyCoreTypedDataReturnType = {
+  /** Sign with viem's `signTypedData` (or any EIP-712 wallet), then send it with `certifyCore`. */
+  typedData: ReturnType<typeof certificationTypedData>;
+  /** What the data achieves; the claimed thresholds are in `typedData.message`. */
+  quality: CoreQuality;
+  nonce: bigint;
+  deadline: bigint;
+};
+
 /** Gas for `certify`: verification is ~230k of it; the registry refuses calls that would starve the verifier. */
 const CERTIFY_GAS = 500_000n;
 
+type PreparedCertification = {
+  prepared: PrepareCoreClaimReturnType;
+  dataset: Parameters<typeof prepareCoreClaim>[0]["dataset"];
+  registry: { address: Address; abi: typeof coreCertificateRegistryAbi };
+  nonce: bigint;
+  schemaIndex: number;
+  /** `chainNow`: unix seconds. */
+  now: bigint;
+  typedDataFor: (nonce: bigint, deadline: bigint) => ReturnType<typeof certificationTypedData>;
+};
+
 /**
- * validate → measure → check the chain would accept (registered, authorised, not yet certified) and the indexer
- * is live → prove → (register the channel schema on its first use) → simulate → send → wait for the indexer. Every
- * check that can fail runs before anything is sent.
+ * What the typed-data query and the mutation share, all before any proof: validate the dataset, read the domain's
+ * certification floors and settle the thresholds against them and the data (BELOW_FLOOR, THRESHOLD_NOT_MET), then
+ * check the chain would accept (registered provider, dataset not yet certified) and read the provider's nonce.
  */
-export async function certifyCore(
-  input: CertifyCoreParameters,
+async function prepareCertification(
+  input: CertifyCoreInput,
   hub: HubServices,
-): Promise<CertifyCoreReturnType> {
+): Promise<PreparedCertification> {
   const t = input.thresholds ?? {};
   const dataset = {
     windowStart: input.windowStart,
@@ -65,10 +103,24 @@ export async function certifyCore(
     deadlineSeconds: input.deadlineSeconds,
     readings: input.readings.map(toCoreReading),
   };
+  const schema = loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID);
+  const domain = CORE_DOMAINS[input.domain];
+  const { publicClient, deployment } = hub;
+  const floors = await publicClient
+    .readContract({
+      address: deployment.contracts.DerivationRules.address,
+      abi: derivationRulesAbi,
+      functionName: "floorsOf",
+      args: [domain],
+    })
+    .catch((error: unknown) => {
+      throw fromChainError(error);
+    });
   const prepared = prepareCoreClaim({
     dataset,
-    domain: CORE_DOMAINS[input.domain],
-    schema: loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID),
+    domain,
+    schema,
+    floors,
     thresholds: {
       minIntegrityBps: t.integrityBps ?? undefined,
       minTimelinessBps: t.timelinessBps ?? undefined,
@@ -77,15 +129,12 @@ export async function certifyCore(
     },
   });
 
-  const { publicClient, walletClient, deployment } = hub;
   const registry = {
     address: deployment.contracts.CoreCertificateRegistry.address,
     abi: coreCertificateRegistryAbi,
   } as const;
-  const signer = walletClient.account.address;
-  const [isProvider, isOperator, existing, schemaIndex] = await Promise.all([
+  const [isProvider, existing, schemaIndex, nonce, now] = await Promise.all([
     publicClient.readContract({ ...registry, functionName: "isProvider", args: [input.provider] }),
-    publicClient.readContract({ ...registry, functionName: "isOperator", args: [input.provider, signer] }),
     publicClient.readContract({
       ...registry,
       functionName: "certificateOf",
@@ -96,21 +145,82 @@ export async function certifyCore(
       functionName: "schemaIndexOf",
       args: [prepared.claim.schemaHash],
     }),
+    publicClient.readContract({ ...registry, functionName: "nonces", args: [input.provider] }),
+    chainNow(hub),
   ]).catch((error: unknown) => {
     throw fromChainError(error);
   });
   if (!isProvider) throw new UnknownProviderError(input.provider);
-  if (signer.toLowerCase() !== input.provider.toLowerCase() && !isOperator)
-    throw new NotAuthorizedError(
-      `${input.provider} has not approved the hub signer ${signer} as its operator`,
-      {
-        provider: input.provider,
-      },
-    );
   if (existing !== 0n) throw new AlreadyCertifiedError(existing);
+  return {
+    prepared,
+    dataset,
+    registry,
+    nonce,
+    schemaIndex,
+    now,
+    typedDataFor: (n, deadline) =>
+      certificationTypedData({
+        chainId: deployment.chainId,
+        registry: registry.address,
+        provider: input.provider,
+        claim: prepared.claim,
+        nonce: n,
+        deadline,
+      }),
+  };
+}
+
+/**
+ * The EIP-712 typed data the provider signs to certify this dataset: the claim exactly as the hub will submit it
+ * (thresholds settled against the data and the floors), the provider's next registry nonce and a deadline. Nothing
+ * is proven or sent; every refusal `certifyCore` would give before proving is given here too.
+ */
+export async function certifyCoreTypedData(
+  input: CertifyCoreInput,
+  hub: HubServices,
+  { deadline }: CertifyCoreTypedDataOptions = {},
+): Promise<CertifyCoreTypedDataReturnType> {
+  const c = await prepareCertification(input, hub);
+  const until =
+    deadline === undefined || deadline === null
+      ? c.now + BigInt(DEFAULT_SIGNATURE_TTL_SECONDS)
+      : BigInt(deadline);
+  if (until <= c.now) throw new BadUserInputError("deadline", `must be after the chain's time (${c.now})`);
+  return {
+    typedData: c.typedDataFor(c.nonce, until),
+    quality: c.prepared.quality,
+    nonce: c.nonce,
+    deadline: until,
+  };
+}
+
+/**
+ * validate → measure → settle thresholds against the floors → check the chain would accept (registered, not yet
+ * certified) → verify the provider's signature (deadline ahead, its next nonce, EOA or ERC-1271) → check the indexer
+ * is live → prove → (register the channel schema on its first use) → simulate → send → wait for the indexer. The
+ * hub's own key pays the gas; the registry checks the signature again. Every check that can fail runs before
+ * anything is proven or sent.
+ */
+export async function certifyCore(
+  { authorization, ...input }: CertifyCoreParameters,
+  hub: HubServices,
+): Promise<CertifyCoreReturnType> {
+  const c = await prepareCertification(input, hub);
+  const { prepared, dataset, registry } = c;
+  await verifySignedAuthorization({
+    hub,
+    signer: input.provider,
+    authorization,
+    nonce: c.nonce,
+    now: c.now,
+    typedDataFor: (n) => c.typedDataFor(n, authorization.deadline),
+    what: "this certification",
+  });
   // Before the proof: a dead indexer must cost the client a fast error, not two seconds of proving.
   await assertIndexerLive(hub);
 
+  const { deployment } = hub;
   const { proof, proveMs } = await proveCoreQuality({
     prepared,
     provider: input.provider,
@@ -119,7 +229,7 @@ export async function certifyCore(
   });
   // A schema's first use records it in the registry's schema table: its own transaction, so that storage stays
   // out of the certification's gas (the registry would otherwise record it inside certify).
-  if (schemaIndex === 0)
+  if (c.schemaIndex === 0)
     await sendAndWaitIndexed({
       hub,
       what: "The channel schema",
@@ -136,6 +246,8 @@ export async function certifyCore(
         proof.a,
         proof.b,
         proof.c,
+        authorization.deadline,
+        authorization.signature,
       ],
       gas: CERTIFY_GAS,
     },
@@ -170,7 +282,7 @@ export async function certifyCore(
 
 /** A reading's channels arrive as a list of { name, value }; the prover takes them by name. */
 function toCoreReading(
-  { observedAt, deliveredAt, value, channels }: CertifyCoreParameters["readings"][number],
+  { observedAt, deliveredAt, value, channels }: CertifyCoreInput["readings"][number],
   index: number,
 ): CoreReading {
   if (channels === undefined || channels === null)

@@ -1,13 +1,16 @@
-import { type Hex, parseEventLogs } from "viem";
+import { type Hex, parseEventLogs, type TypedDataDefinition } from "viem";
 import { derivativeRegistryAbi } from "../contracts/generated/abis.js";
 import { proveDerivationBinding } from "../prover/proveDerivationBinding.js";
 import type { SolidityGroth16Proof } from "../prover/toSolidityProof.js";
 import { assertIndexerLive } from "./assertIndexerLive.js";
-import { NotAuthorizedError } from "./errors.js";
-import { fromChainError } from "./fromChainError.js";
 import type { HubServices } from "./HubServices.js";
-import { type PrepareDerivationParameters, prepareDerivation } from "./prepareDerivation.js";
+import {
+  derivationTypedData,
+  type PrepareDerivationParameters,
+  prepareDerivation,
+} from "./prepareDerivation.js";
 import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
+import { chainNow, verifySignedAuthorization } from "./verifySignedAuthorization.js";
 
 export type DeriveValueParameters = Omit<PrepareDerivationParameters, "nonce" | "deadline"> & {
   /** The provider's EIP-712 signature over the request `deriveValueTypedData` returned, and that request's deadline. */
@@ -41,20 +44,22 @@ export async function deriveValue(
     { ...input, deadline: authorization.deadline },
     hub,
   );
-  const { request, typedData } = prepared;
+  const { request } = prepared;
   const registry = hub.deployment.contracts.DerivativeRegistry?.address as `0x${string}`;
-  if (authorization.deadline < BigInt(Math.floor(Date.now() / 1000)))
-    throw new NotAuthorizedError(`the authorization expired at ${authorization.deadline}`, {
-      reason: "expired",
-    });
-  const valid = await hub.publicClient
-    .verifyTypedData({ address: request.provider, ...typedData, signature: authorization.signature })
-    .catch(() => false);
-  if (!valid)
-    throw new NotAuthorizedError(
-      `the signature is not ${request.provider}'s over this derivation request with its current nonce (a replayed or stale signature, or other inputs than deriveValueTypedData's)`,
-      { reason: "signature" },
-    );
+  await verifySignedAuthorization({
+    hub,
+    signer: request.provider,
+    authorization,
+    nonce: request.nonce,
+    now: await chainNow(hub),
+    typedDataFor: (nonce) =>
+      derivationTypedData({
+        chainId: hub.deployment.chainId,
+        verifyingContract: registry,
+        request: { ...request, nonce },
+      }) as unknown as TypedDataDefinition,
+    what: "this derivation request",
+  });
   await assertIndexerLive(hub);
 
   const started = performance.now();

@@ -23,6 +23,16 @@ export class NotAuthorizedError extends BaseError {
   }
 }
 
+export class ProviderAlreadyRegisteredError extends BaseError {
+  override name = "ProviderAlreadyRegisteredError";
+  constructor(provider: string) {
+    super(`${provider} is already a registered provider`, {
+      code: "PROVIDER_ALREADY_REGISTERED",
+      details: { provider },
+    });
+  }
+}
+
 export class AlreadyCertifiedError extends BaseError {
   override name = "AlreadyCertifiedError";
   constructor(certificateId: bigint) {
@@ -70,5 +80,76 @@ export class RuleNotMetError extends BaseError {
   override name = "RuleNotMetError";
   constructor(message: string, details: Record<string, unknown> = {}) {
     super(message, { code: "RULE_NOT_MET", details });
+  }
+}
+
+// Node governance (usecases/governance/)
+
+/** The proposer's stake at the previous block is below the governor's proposal threshold. */
+export class BelowProposalThresholdError extends BaseError {
+  override name = "BelowProposalThresholdError";
+  constructor(proposer: string, votes: bigint, threshold: bigint) {
+    super(
+      `${proposer} has ${votes} wei of stake at the previous block; proposing needs ${threshold} (the proposal threshold)`,
+      {
+        code: "BELOW_PROPOSAL_THRESHOLD",
+        details: { proposer, votes: votes.toString(), threshold: threshold.toString() },
+      },
+    );
+  }
+}
+
+export class UnknownProposalError extends BaseError {
+  override name = "UnknownProposalError";
+  constructor(proposalId: string) {
+    super(`The governor has no proposal ${proposalId}`, {
+      code: "UNKNOWN_PROPOSAL",
+      details: { proposalId },
+    });
+  }
+}
+
+export class ProposalAlreadyExistsError extends BaseError {
+  override name = "ProposalAlreadyExistsError";
+  constructor(proposalId: string) {
+    super(
+      `An identical proposal (same actions and description) already exists: ${proposalId}; give another description`,
+      { code: "PROPOSAL_ALREADY_EXISTS", details: { proposalId } },
+    );
+  }
+}
+
+/** The proposal is not in a state that allows the action (OpenZeppelin's state names, upper-cased). */
+export class ProposalStateError extends BaseError {
+  override name = "ProposalStateError";
+  constructor(proposalId: string, state: string, allowed: readonly string[], hint: string) {
+    super(`Proposal ${proposalId} is ${state}; ${hint}`, {
+      code: "PROPOSAL_STATE",
+      details: { proposalId, state, allowed: [...allowed] },
+    });
+  }
+}
+
+export class AlreadyVotedError extends BaseError {
+  override name = "AlreadyVotedError";
+  constructor(proposalId: string, voter: string) {
+    super(`${voter} already voted on proposal ${proposalId}`, {
+      code: "ALREADY_VOTED",
+      details: { proposalId, voter },
+    });
+  }
+}
+
+/** Queued, but the timelock's delay has not passed: executable from `eta` (unix seconds) on. */
+export class TimelockNotReadyError extends BaseError {
+  override name = "TimelockNotReadyError";
+  constructor(proposalId: string, eta: bigint, now: bigint) {
+    super(
+      `Proposal ${proposalId} is queued in the timelock until ${new Date(Number(eta) * 1000).toISOString()} (${eta - now} s from the chain's time); nothing was sent`,
+      {
+        code: "TIMELOCK_NOT_READY",
+        details: { proposalId, eta: eta.toString(), chainTime: now.toString() },
+      },
+    );
   }
 }

@@ -11,12 +11,12 @@ import type { ErrorCode } from "../errors/errorCodes.js";
 const revertCodes: Record<string, ErrorCode> = {
   UnknownProvider: "UNKNOWN_PROVIDER",
   ProviderAlreadyRegistered: "PROVIDER_ALREADY_REGISTERED",
-  NotProviderOrOperator: "NOT_AUTHORIZED",
   DatasetAlreadyCertified: "ALREADY_CERTIFIED",
   InvalidProof: "INVALID_PROOF",
   InvalidTerms: "INVALID_DATASET",
   UnknownDomain: "INVALID_DATASET",
   InsufficientGasForVerification: "CHAIN_REJECTED",
+  BelowFloor: "BELOW_FLOOR",
   UnknownCertificate: "UNKNOWN_CERTIFICATE",
   RuleNotMet: "RULE_NOT_MET",
   RuleInactive: "RULE_NOT_MET",
@@ -26,6 +26,16 @@ const revertCodes: Record<string, ErrorCode> = {
   InvalidNonce: "NOT_AUTHORIZED",
   InvalidBindingProof: "INVALID_PROOF",
   DerivationAlreadyMinted: "ALREADY_DERIVED",
+  // CalderaGovernor (OpenZeppelin Governor + proposeBySig) and its TimelockController
+  ProposalSignatureExpired: "NOT_AUTHORIZED",
+  InvalidProposalSignature: "NOT_AUTHORIZED",
+  GovernorInvalidSignature: "NOT_AUTHORIZED",
+  GovernorRestrictedProposer: "NOT_AUTHORIZED",
+  GovernorInsufficientProposerVotes: "BELOW_PROPOSAL_THRESHOLD",
+  GovernorNonexistentProposal: "UNKNOWN_PROPOSAL",
+  GovernorUnexpectedProposalState: "PROPOSAL_STATE",
+  GovernorAlreadyCastVote: "ALREADY_VOTED",
+  TimelockUnexpectedOperationState: "TIMELOCK_NOT_READY",
 };
 
 /**

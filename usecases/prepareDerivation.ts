@@ -19,6 +19,7 @@ import {
 import { BadUserInputError, NotAuthorizedError, RuleNotMetError } from "./errors.js";
 import { fromChainError } from "./fromChainError.js";
 import type { HubServices } from "./HubServices.js";
+import { chainNow } from "./verifySignedAuthorization.js";
 
 /** Which certified schema each kind derives from (its channels, in the binding proof's channel mask). */
 export const derivationSchemas: Record<DerivationKindName, string> = {
@@ -205,7 +206,8 @@ export async function prepareDerivation(
     featureCommitments: cores.map((c) => c.featureCommitment),
     channelMask,
     nonce: providerNonce,
-    deadline: deadline ?? BigInt(Math.floor(Date.now() / 1000) + 3600),
+    // An hour of the chain's time (a dev chain moved forward by a demo runs ahead of the wall clock).
+    deadline: deadline ?? (await chainNow(hub)) + 3600n,
   };
   return {
     request,

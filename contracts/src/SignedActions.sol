@@ -58,9 +58,19 @@ abstract contract SignedActions is ISignedActions, EIP712, Nonces {
         if (block.timestamp > deadline) revert ExpiredSignature(deadline, block.timestamp);
         uint256 expected = nonces(signer);
         if (nonce != expected) revert InvalidNonce(signer, expected, nonce);
-        if (!SignatureChecker.isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) {
-            revert InvalidSignature(signer);
-        }
+        if (!_isValidSignatureNow(signer, _hashTypedDataV4(structHash), signature)) revert InvalidSignature(signer);
         _useNonce(signer);
+    }
+
+    /// @notice Whether `signature` is `signer`'s over the EIP-712 digest: ECDSA for an account without code,
+    ///         ERC-1271 for a contract account (OpenZeppelin SignatureChecker). A derived contract may override it,
+    ///         e.g. to try ECDSA before looking up the signer's code.
+    function _isValidSignatureNow(address signer, bytes32 digest, bytes memory signature)
+        internal
+        view
+        virtual
+        returns (bool)
+    {
+        return SignatureChecker.isValidSignatureNow(signer, digest, signature);
     }
 }

@@ -3,9 +3,9 @@ pragma solidity ^0.8.24;
 
 import {Test} from "./utils/Test.sol";
 import {CalderaGovernanceFixture} from "./utils/CalderaGovernanceFixture.sol";
+import {CoreCertificationSigner} from "./utils/CoreCertificationSigner.sol";
 import {InvariantTest} from "./utils/InvariantTest.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
-import {EraToken} from "../src/EraToken.sol";
 import {CoreQualityVerifier} from "../src/verifiers/CoreQualityVerifier.sol";
 import {ICoreQualityVerifier} from "../src/interfaces/ICoreQualityVerifier.sol";
 import {IDerivationRules} from "../src/interfaces/IDerivationRules.sol";
@@ -238,11 +238,13 @@ abstract contract DerivationHelpers is Test {
 ///         proven values are read from it, e.g. integrity 9,687, timeliness 9,784, continuity 9,473 bps), and on the
 ///         real governance stack (DerivationRules owned by the timelock the governor runs). Only the binding verifier
 ///         is a test double.
-contract DerivativeRegistryTest is CalderaGovernanceFixture, DerivationHelpers {
+contract DerivativeRegistryTest is CalderaGovernanceFixture, DerivationHelpers, CoreCertificationSigner {
     /// @dev anvil account #1's public dev key: the fixture's provider.
     uint256 internal constant PROVIDER_KEY = 0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d;
     uint256 internal constant OTHER_KEY = 0x0B0B;
     uint256 internal constant CORE = 1;
+    /// @dev Deploys the core registry at the address fixtures/coreQualityProof.json was proven for.
+    address internal constant FIXTURE_REGISTRY_DEPLOYER = address(0xCE27);
 
     CoreQualityVerifier internal coreVerifier;
     address internal provider;
@@ -256,11 +258,13 @@ contract DerivativeRegistryTest is CalderaGovernanceFixture, DerivationHelpers {
     uint16 internal provenContinuity;
 
     function setUp() public override {
-        // The fixture's proof is bound to the registry address CoreCertificateRegistry.t.sol deploys to: the third
-        // contract this test contract creates (verifier, token, registry), before the governance fixture.
+        // The core registry enforces the floors of the governance fixture's DerivationRules, so the fixture comes
+        // first. The fixture's proof is bound to the registry address CoreCertificateRegistry.t.sol deploys to:
+        // FIXTURE_REGISTRY_DEPLOYER's first contract.
+        super.setUp();
         coreVerifier = new CoreQualityVerifier();
-        new EraToken(address(this), 1e27);
-        cores = new CoreCertificateRegistry(ICoreQualityVerifier(address(coreVerifier)));
+        vm.prank(FIXTURE_REGISTRY_DEPLOYER);
+        cores = new CoreCertificateRegistry(ICoreQualityVerifier(address(coreVerifier)), rules);
         string memory json = vm.readFile("contracts/test/fixtures/coreQualityProof.json");
         assertEq(address(cores), vm.parseJsonAddress(json, ".registry"), "fixture was made for another address");
         provider = vm.parseJsonAddress(json, ".provider");
@@ -294,14 +298,14 @@ contract DerivativeRegistryTest is CalderaGovernanceFixture, DerivationHelpers {
         assertTrue(provenIntegrity >= 9_000 && provenIntegrity < 10_000, "fixture integrity");
         assertTrue(provenTimeliness >= 8_500 && provenContinuity >= 5_000 && provenContinuity < 10_000, "fixture");
 
-        super.setUp();
         binding = new ExpectingBindingVerifier();
         registry = new DerivativeRegistry(cores, rules, binding, address(timelock));
 
         vm.prank(provider);
         cores.registerProvider("Fixture farm");
-        vm.prank(provider);
-        assertEq(cores.certify(claim, a, b, c), CORE, "the fixture's certificate");
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory signature = _signCertification(PROVIDER_KEY, address(cores), claim, 0, deadline);
+        assertEq(cores.certify(claim, a, b, c, deadline, signature), CORE, "the fixture's certificate");
         vm.prank(other);
         cores.registerProvider("Other farm");
     }
@@ -998,7 +1002,7 @@ contract AcceptingCoreVerifier is ICoreQualityVerifier {
 
 /// @notice Several cores per derivation and fuzzed proven values: the real CoreCertificateRegistry behind an
 ///         accepting core verifier, so certificates can be made with any terms.
-contract DerivativeRegistryMultiCoreTest is CalderaGovernanceFixture, DerivationHelpers {
+contract DerivativeRegistryMultiCoreTest is CalderaGovernanceFixture, DerivationHelpers, CoreCertificationSigner {
     uint256 internal constant PROVIDER_KEY = 0xFA12;
     uint256 internal constant OTHER_KEY = 0xFA13;
     address internal provider;
@@ -1007,7 +1011,7 @@ contract DerivativeRegistryMultiCoreTest is CalderaGovernanceFixture, Derivation
 
     function setUp() public override {
         super.setUp();
-        cores = new CoreCertificateRegistry(new AcceptingCoreVerifier());
+        cores = new CoreCertificateRegistry(new AcceptingCoreVerifier(), rules);
         binding = new ExpectingBindingVerifier();
         registry = new DerivativeRegistry(cores, rules, binding, address(timelock));
         provider = vm.addr(PROVIDER_KEY);
@@ -1047,10 +1051,16 @@ contract DerivativeRegistryMultiCoreTest is CalderaGovernanceFixture, Derivation
             slotSeconds: 900,
             windowStart: 1_700_000_000
         });
+        return _signAndCertify(owner == provider ? PROVIDER_KEY : OTHER_KEY, claim);
+    }
+
+    /// @dev Signed by `key` (the claim's provider) for its next nonce; the accepting verifier takes any proof.
+    function _signAndCertify(uint256 key, ICoreCertificateRegistry.CoreClaim memory claim) internal returns (uint256) {
+        uint256 deadline = block.timestamp + 1 hours;
+        bytes memory signature = _signCertification(key, address(cores), claim, cores.nonces(claim.provider), deadline);
         uint256[2] memory zero2;
         uint256[2][2] memory zero22;
-        vm.prank(owner);
-        return cores.certify(claim, zero2, zero22, zero2);
+        return cores.certify(claim, zero2, zero22, zero2, deadline, signature);
     }
 
     function _goodCore(address owner) internal returns (uint256) {
@@ -1151,9 +1161,12 @@ contract DerivativeRegistryMultiCoreTest is CalderaGovernanceFixture, Derivation
         assertEq(_signAndDerive(PROVIDER_KEY, req), 2, "the weather core alone");
     }
 
-    /// @dev The registry does not enforce the floors at certification; derive does.
+    /// @dev The core registry enforces the floors at certification, but governance may raise them afterwards:
+    ///      derive checks a core against the current floors.
     function test_derive_rejectsACoreBelowTheFloors() public {
-        uint256 patchy = _certify(provider, AGRICULTURAL, 9_500, 9_500, 4_999);
+        uint256 patchy = _certify(provider, AGRICULTURAL, 9_500, 9_500, 5_000);
+        vm.prank(address(timelock));
+        rules.setFloors(AGRICULTURAL, IDerivationRules.Floors(5_000, 5_000, 5_001, 48));
         _deriveExpectingRevert(
             PROVIDER_KEY,
             _request(provider, 1, _ids(patchy), WEATHER_MASK),
@@ -1362,12 +1375,17 @@ contract DerivativeHandler is DerivationHelpers {
     }
 }
 
-contract DerivativeRegistryInvariantTest is CalderaGovernanceFixture, DerivationHelpers, InvariantTest {
+contract DerivativeRegistryInvariantTest is
+    CalderaGovernanceFixture,
+    DerivationHelpers,
+    CoreCertificationSigner,
+    InvariantTest
+{
     DerivativeHandler internal handler;
 
     function setUp() public override {
         super.setUp();
-        cores = new CoreCertificateRegistry(new AcceptingCoreVerifier());
+        cores = new CoreCertificateRegistry(new AcceptingCoreVerifier(), rules);
         binding = new ExpectingBindingVerifier();
         registry = new DerivativeRegistry(cores, rules, binding, address(timelock));
         uint256[2] memory keys = [uint256(0xFA12), uint256(0xFA13)];
@@ -1392,8 +1410,9 @@ contract DerivativeRegistryInvariantTest is CalderaGovernanceFixture, Derivation
                 });
                 uint256[2] memory zero2;
                 uint256[2][2] memory zero22;
-                vm.prank(owner);
-                coresOf[index][k] = cores.certify(claim, zero2, zero22, zero2);
+                bytes memory signature =
+                    _signCertification(keys[index], address(cores), claim, k, block.timestamp + 1 hours);
+                coresOf[index][k] = cores.certify(claim, zero2, zero22, zero2, block.timestamp + 1 hours, signature);
             }
         }
         handler = new DerivativeHandler(cores, binding, registry, coresOf);

@@ -33,11 +33,28 @@ export const stakeEvent = onchainTable(
 );
 
 export const governorSetting = onchainTable("governor_setting", (t) => ({
-  /** quorum_numerator (percent of total stake), voting_delay, voting_period, proposal_threshold */
+  /**
+   * quorum_numerator (percent of total stake), voting_delay, voting_period (blocks), proposal_threshold (wei),
+   * timelock_delay (seconds, the TimelockController's minimum delay)
+   */
   name: t.text().primaryKey(),
   value: t.bigint().notNull(),
   updatedAt: t.bigint().notNull(),
 }));
+
+/**
+ * Every change of a governor setting by block, as OpenZeppelin checkpoints the quorum numerator: a proposal's quorum
+ * uses the numerator in force at its snapshot block (the last change at or before it), not today's.
+ */
+export const governorSettingChange = onchainTable(
+  "governor_setting_change",
+  (t) => ({
+    name: t.text().notNull(),
+    blockNumber: t.bigint().notNull(),
+    value: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.name, table.blockNumber] }) }),
+);
 
 export const proposal = onchainTable(
   "proposal",
@@ -64,6 +81,17 @@ export const proposal = onchainTable(
   }),
   (table) => ({ createdIdx: index().on(table.createdBlock, table.id) }),
 );
+
+/**
+ * The TimelockController operation a queued proposal became (GovernorTimelockControl: hashOperationBatch(targets,
+ * values, calldatas, 0, bytes20(governor) ^ descriptionHash)). The timelock's executor role is open, so anyone may
+ * run a ready operation on the timelock directly; OpenZeppelin then reports the proposal Executed although the
+ * governor emitted nothing, and this table lets the timelock's own CallExecuted mark it so here too.
+ */
+export const timelockOperation = onchainTable("timelock_operation", (t) => ({
+  id: t.hex().primaryKey(),
+  proposalId: t.bigint().notNull(),
+}));
 
 export const vote = onchainTable(
   "vote",

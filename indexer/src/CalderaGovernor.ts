@@ -1,5 +1,39 @@
 import { ponder } from "ponder:registry";
-import { governorSetting, proposal, vote } from "ponder:schema";
+import { governorSetting, governorSettingChange, proposal, timelockOperation, vote } from "ponder:schema";
+import {
+  type Address,
+  encodeAbiParameters,
+  type Hex,
+  keccak256,
+  pad,
+  parseAbiParameters,
+  stringToHex,
+  toHex,
+  zeroHash,
+} from "viem";
+
+/**
+ * GovernorTimelockControl's timelock operation id for a proposal: hashOperationBatch(targets, values, calldatas,
+ * predecessor 0, salt bytes20(governor) ^ keccak256(description)).
+ */
+function timelockOperationId(
+  governor: Address,
+  row: { targets: string[]; values: string[]; calldatas: string[]; description: string },
+): Hex {
+  const salt = toHex(
+    BigInt(pad(governor, { dir: "right", size: 32 })) ^ BigInt(keccak256(stringToHex(row.description))),
+    { size: 32 },
+  );
+  return keccak256(
+    encodeAbiParameters(parseAbiParameters("address[], uint256[], bytes[], bytes32, bytes32"), [
+      row.targets as Address[],
+      row.values.map(BigInt),
+      row.calldatas as Hex[],
+      zeroHash,
+      salt,
+    ]),
+  );
+}
 
 ponder.on("CalderaGovernor:ProposalCreated", async ({ event, context }) => {
   const a = event.args;
@@ -40,9 +74,13 @@ ponder.on("CalderaGovernor:VoteCast", async ({ event, context }) => {
 });
 
 ponder.on("CalderaGovernor:ProposalQueued", async ({ event, context }) => {
-  await context.db
+  const row = await context.db
     .update(proposal, { id: event.args.proposalId })
     .set({ queuedAt: event.block.timestamp, etaSeconds: event.args.etaSeconds });
+  await context.db
+    .insert(timelockOperation)
+    .values({ id: timelockOperationId(context.contracts.CalderaGovernor.address, row), proposalId: row.id })
+    .onConflictDoNothing();
 });
 
 ponder.on("CalderaGovernor:ProposalExecuted", async ({ event, context }) => {
@@ -66,5 +104,10 @@ for (const [eventName, name, field] of [
       .insert(governorSetting)
       .values({ name, value, updatedAt: event.block.timestamp })
       .onConflictDoUpdate({ value, updatedAt: event.block.timestamp });
+    // Two changes in one block: the later one is what the checkpoint at that block holds.
+    await context.db
+      .insert(governorSettingChange)
+      .values({ name, blockNumber: event.block.number, value })
+      .onConflictDoUpdate({ value });
   });
 }

@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { certificate, provider, providerOperator } from "ponder:schema";
+import { certificate, provider } from "ponder:schema";
 
 ponder.on("CoreCertificateRegistry:ProviderRegistered", async ({ event, context }) => {
   await context.db
@@ -12,19 +12,6 @@ ponder.on("CoreCertificateRegistry:ProviderRegistered", async ({ event, context 
       certificateCount: 0,
     })
     .onConflictDoNothing();
-});
-
-ponder.on("CoreCertificateRegistry:OperatorSet", async ({ event, context }) => {
-  const row = {
-    provider: event.args.provider,
-    operator: event.args.operator,
-    approved: event.args.approved,
-    updatedAt: event.block.timestamp,
-  };
-  await context.db
-    .insert(providerOperator)
-    .values(row)
-    .onConflictDoUpdate({ approved: row.approved, updatedAt: row.updatedAt });
 });
 
 ponder.on("CoreCertificateRegistry:CoreCertified", async ({ event, context }) => {

@@ -15,6 +15,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { getFreePort } from "../../stack/getFreePort.js";
+import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
+import { certifyCoreAs } from "../support/certifyAs.js";
 import { removeDataDir } from "../support/removeDataDir.js";
 import { sensorDataset } from "../support/sensorDataset.js";
 import { type CalderaUp, spawnCalderaUp } from "../support/spawnCalderaUp.js";
@@ -133,11 +135,12 @@ describe("npm start from a root-owned mode-700 folder with spaces in its path", 
         { a: DEV_PROVIDER },
       );
       expect(provider.data?.provider.name).toBe("Caldera dev provider");
-      const certified = await graphql<{ certifyCore: { certificate: { id: string } } }>(
-        gateway(),
-        `mutation($input: CertifyCoreInput!) { certifyCore(input: $input) { certificate { id } } }`,
-        { input: { provider: DEV_PROVIDER, domain: "AGRICULTURAL", ...sensorDataset() } },
-      );
+      // Signed by the dev provider's key, as a frontend would (typed data, signTypedData, mutation).
+      const certified = await certifyCoreAs(gateway(), ANVIL_DEV_KEYS[0], {
+        provider: DEV_PROVIDER,
+        domain: "AGRICULTURAL",
+        ...sensorDataset(),
+      });
       expect(certified.errors).toBeUndefined();
 
       const status = caldera(["status", "--json"]);
@@ -186,11 +189,11 @@ describe("npm start from a root-owned mode-700 folder with spaces in its path", 
     const run = await up();
     try {
       expect(run.output.some((l) => l.includes("which the postgres user cannot enter"))).toBe(false);
-      const certified = await graphql<{ certifyCore: { certificate: { id: string } } }>(
-        gateway(),
-        `mutation($input: CertifyCoreInput!) { certifyCore(input: $input) { certificate { id } } }`,
-        { input: { provider: DEV_PROVIDER, domain: "INDUSTRIAL", ...sensorDataset() } },
-      );
+      const certified = await certifyCoreAs(gateway(), ANVIL_DEV_KEYS[0], {
+        provider: DEV_PROVIDER,
+        domain: "INDUSTRIAL",
+        ...sensorDataset(),
+      });
       expect(certified.errors).toBeUndefined();
       expect(caldera(["status", "--json"]).code).toBe(0);
       const postgresDir = join(checkout, ".caldera", "postgres");

@@ -7,12 +7,21 @@ import { channelSchemaHash } from "../../prover/channelSchemaHash.js";
 import { loadChannelSchema } from "../../prover/loadChannelSchema.js";
 import { startSubgraph } from "../../resolvers/startSubgraph.js";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
+import {
+  type Authorization,
+  certificationTypedData,
+  certifyCoreAs,
+  REGISTER,
+  REGISTER_TYPED_DATA,
+  registerProviderAs,
+  signCertification,
+} from "../support/certifyAs.js";
 import { sensorDataset } from "../support/sensorDataset.js";
 import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
 
 const CERTIFY = /* GraphQL */ `
-  mutation Certify($input: CertifyCoreInput!) {
-    certifyCore(input: $input) {
+  mutation Certify($input: CertifyCoreInput!, $authorization: SignedAuthorization!) {
+    certifyCore(input: $input, authorization: $authorization) {
       certificate {
         id
         domain
@@ -48,7 +57,22 @@ type CertifyData = {
   };
 };
 
+type ErrorExtensions = {
+  code?: string;
+  reason?: string;
+  attribute?: string;
+  floor?: number;
+  source?: string;
+};
+
 const schemaHashOf = (id: string) => channelSchemaHash(loadChannelSchema(id)).schemaHash;
+/** The hub's signer, which is also the dev provider `npm start` registers. */
+const DEV_KEY = ANVIL_DEV_KEYS[0];
+/** Another provider with its own key: it never sends a transaction (accounts 1–3 are the dev nodes). */
+const FARM_KEY = ANVIL_DEV_KEYS[6];
+const STRANGER_KEY = ANVIL_DEV_KEYS[7];
+/** A signature that verifies for nobody: for requests refused before the signature is looked at. */
+const NO_SIGNATURE: Authorization = { signature: `0x${"00".repeat(65)}`, deadline: 4_102_444_800 };
 
 let stack: TestStack;
 let sql: postgres.Sql;
@@ -65,23 +89,73 @@ afterAll(async () => {
   await stack?.teardown();
 });
 
-/** Nothing may be sent or stored on a rejected request: same signer nonce, same number of certificates. */
-async function sideEffects() {
+const registry = () =>
+  ({
+    address: stack.deployment.contracts.CoreCertificateRegistry.address,
+    abi: coreCertificateRegistryAbi,
+  }) as const;
+
+/**
+ * Nothing may be sent or stored on a rejected request: same hub-signer nonce, same number of certificates, same
+ * registry nonce of the provider (no signature used).
+ */
+async function sideEffects(provider: `0x${string}` = devProvider) {
   const nonce = await stack.hub.publicClient.getTransactionCount({ address: devProvider });
+  const registryNonce = await stack.hub.publicClient.readContract({
+    ...registry(),
+    functionName: "nonces",
+    args: [provider],
+  });
   const [{ count }] = (await sql`select count(*)::int as count from caldera.certificate`) as unknown as [
     { count: number },
   ];
-  return { nonce, count };
+  return { nonce, count, registryNonce };
+}
+
+/** Moves the dev chain's clock forward (the hub reads the time a contract will see from the latest block). */
+async function advanceChainTime(seconds: number) {
+  const client = stack.hub.publicClient as unknown as {
+    request: (args: { method: string; params: unknown[] }) => Promise<unknown>;
+  };
+  await client.request({ method: "evm_increaseTime", params: [seconds] });
+  await client.request({ method: "evm_mine", params: [] });
 }
 
 describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway)", () => {
-  it("certifies a dataset through the gateway and serves it from the gateway and from SQL", async () => {
+  it("certifies a dataset the provider signed (typed data → signTypedData → mutation) and serves it", async () => {
     const input = {
       provider: devProvider,
       domain: "AGRICULTURAL",
       ...sensorDataset({ missing: [40, 41], late: [7] }),
     };
-    const result = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
+    // The typed data names the registry, this chain, the claim the hub will submit, nonce 0 and a deadline.
+    const typed = await certificationTypedData(stack.gatewayUrl, input);
+    expect(typed.errors).toBeUndefined();
+    const typedData = typed.data?.certifyCoreTypedData;
+    expect(typedData?.primaryType).toBe("Certification");
+    expect(typedData?.domain).toEqual({
+      name: "Caldera Core Certificates",
+      version: "1",
+      chainId: 31337,
+      verifyingContract: registry().address,
+    });
+    expect(typedData?.message).toMatchObject({
+      provider: devProvider,
+      domain: 1,
+      minIntegrityBps: 9791,
+      minTimelinessBps: 9893,
+      minContinuityBps: 9684,
+      maxGapSlots: 2,
+      slotSeconds: 900,
+      deadlineSeconds: 600,
+      windowStart: Date.parse("2026-06-01T00:00:00Z") / 1000,
+      nonce: 0,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    expect(typedData?.message.deadline).toBeGreaterThan(now + 3_500);
+    expect(typedData?.message.deadline).toBeLessThanOrEqual(now + 3_700);
+
+    const result = await certifyCoreAs<CertifyData>(stack.gatewayUrl, DEV_KEY, input, { query: CERTIFY });
     expect(result.errors).toBeUndefined();
     const payload = result.data?.certifyCore;
     expect(payload?.quality).toEqual({
@@ -107,6 +181,7 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
       },
     });
     expect(Number(payload?.gasUsed)).toBeLessThan(350_000);
+    expect((await sideEffects()).registryNonce).toBe(1n);
 
     const read = await graphql<{
       certificate: { id: string; datasetCommitment: string; provider: { address: string } };
@@ -140,7 +215,7 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
   it("pages and filters certificates as a Relay connection", async () => {
     for (const offset of [1, 2]) {
       const input = { provider: devProvider, domain: "INDUSTRIAL", ...sensorDataset({ offset }) };
-      const result = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
+      const result = await certifyCoreAs(stack.gatewayUrl, DEV_KEY, input);
       expect(result.errors).toBeUndefined();
     }
     const page = `query($after: String) {
@@ -178,6 +253,9 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     expect(byProvider.data?.provider.certificates.edges.map((e) => e.node.id)).toEqual(["3", "2", "1"]);
   });
 
+  /** 10 of 96 readings: integrity 1,041 bps, far below the seed floor of 5,000. */
+  const sparse = () => sensorDataset({ offset: 20, missing: Array.from({ length: 86 }, (_, i) => i + 10) });
+
   it.each([
     ["too few readings", { readings: sensorDataset().readings.slice(0, 1) }, "INVALID_DATASET"],
     [
@@ -200,21 +278,72 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
       { thresholds: { integrityBps: 10_000 }, ...sensorDataset({ missing: [3] }) },
       "THRESHOLD_NOT_MET",
     ],
+    [
+      "an explicit threshold below the floor",
+      { thresholds: { integrityBps: 4_999 }, ...sensorDataset({ offset: 21 }) },
+      "BELOW_FLOOR",
+    ],
+    [
+      "an explicit gap above the floor's maximum",
+      { thresholds: { maxGapSlots: 49 }, ...sensorDataset({ offset: 22 }) },
+      "BELOW_FLOOR",
+    ],
+    ["a dataset of 10 readings out of 96", sparse(), "BELOW_FLOOR"],
     ["an unknown provider", { provider: "0x000000000000000000000000000000000000dEaD" }, "UNKNOWN_PROVIDER"],
     ["an unknown channel schema", { schema: "no-such-schema" }, "INVALID_DATASET"],
     ["single values for a two-channel schema", { schema: "industrial-machine" }, "INVALID_DATASET"],
     ["the same dataset again", {}, "ALREADY_CERTIFIED"],
-  ])("rejects %s with a typed error and sends nothing", async (_case, override, code) => {
-    const before = await sideEffects();
-    const input = {
+  ])(
+    "refuses %s in the typed data query and in the mutation, sending nothing",
+    async (_case, override, code) => {
+      const before = await sideEffects();
+      const input = {
+        provider: devProvider,
+        domain: "AGRICULTURAL",
+        ...sensorDataset({ missing: [40, 41], late: [7] }),
+        ...override,
+      };
+      const typed = await certificationTypedData(stack.gatewayUrl, input);
+      expect(typed.errors?.[0]?.extensions?.code).toBe(code);
+      // A client that skips the query meets the same refusal before its signature is even looked at.
+      const result = await graphql(stack.gatewayUrl, CERTIFY, { input, authorization: NO_SIGNATURE });
+      expect(result.errors?.[0]?.extensions?.code).toBe(code);
+      expect(await sideEffects()).toEqual(before);
+    },
+  );
+
+  it("names the attribute and the floor: requested below it, or achieved below it by the data", async () => {
+    const requested = await certificationTypedData(stack.gatewayUrl, {
+      provider: devProvider,
+      domain: "INDUSTRIAL",
+      ...sensorDataset({ offset: 23 }),
+      thresholds: { timelinessBps: 1_000 },
+    });
+    expect(requested.errors?.[0]?.extensions).toMatchObject({
+      code: "BELOW_FLOOR",
+      attribute: "timelinessBps",
+      value: 1_000,
+      floor: 5_000,
+      source: "requested",
+    });
+    expect(requested.errors?.[0]?.message).toMatch(
+      /thresholds\.timelinessBps is 1000, below the certification floor of 5000/,
+    );
+    const achieved = await certificationTypedData(stack.gatewayUrl, {
       provider: devProvider,
       domain: "AGRICULTURAL",
-      ...sensorDataset({ missing: [40, 41], late: [7] }),
-      ...override,
-    };
-    const result = await graphql(stack.gatewayUrl, CERTIFY, { input });
-    expect(result.errors?.[0]?.extensions?.code).toBe(code);
-    expect(await sideEffects()).toEqual(before);
+      ...sparse(),
+    });
+    expect(achieved.errors?.[0]?.extensions).toMatchObject({
+      code: "BELOW_FLOOR",
+      attribute: "integrityBps",
+      value: 1_041,
+      floor: 5_000,
+      source: "data",
+    });
+    expect(achieved.errors?.[0]?.message).toMatch(
+      /the data achieves integrityBps 1041, below the certification floor/,
+    );
   });
 
   it("rejects a non-numeric value at the GraphQL layer", async () => {
@@ -222,56 +351,163 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     const readings = sensorDataset().readings.map((r, i) => (i === 0 ? { ...r, value: "warm" } : r));
     const result = await graphql(stack.gatewayUrl, CERTIFY, {
       input: { provider: devProvider, domain: "AGRICULTURAL", ...sensorDataset(), readings },
+      authorization: NO_SIGNATURE,
     });
     expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(await sideEffects()).toEqual(before);
   });
 
-  it("certifies for another provider only after it approves the hub as operator", async () => {
-    const providerAccount = privateKeyToAccount(ANVIL_DEV_KEYS[2]);
-    const registry = {
-      address: stack.deployment.contracts.CoreCertificateRegistry.address,
-      abi: coreCertificateRegistryAbi,
-    } as const;
-    const wallet = createWalletClient({
-      account: providerAccount,
-      chain: stack.hub.walletClient.chain,
-      transport: http(stack.rpcUrl),
+  it("refuses a mutation without an authorization at the GraphQL layer", async () => {
+    const result = await graphql(stack.gatewayUrl, CERTIFY, {
+      input: { provider: devProvider, domain: "AGRICULTURAL", ...sensorDataset({ offset: 30 }) },
     });
-    const client = createPublicClient({ transport: http(stack.rpcUrl) });
-    await client.waitForTransactionReceipt({
-      hash: await wallet.writeContract({
-        ...registry,
-        functionName: "registerProvider",
-        args: ["Green Valley Farm"],
-        chain: wallet.chain,
-      }),
-    });
-    const input = {
-      provider: providerAccount.address,
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  describe("signatures: NOT_AUTHORIZED, nothing proven, sent or stored", () => {
+    const inputFor = (offset: number) => ({
+      provider: devProvider,
       domain: "AGRICULTURAL",
-      ...sensorDataset({ offset: 7 }),
-    };
-
-    const before = await sideEffects();
-    const refused = await graphql(stack.gatewayUrl, CERTIFY, { input });
-    expect(refused.errors?.[0]?.extensions?.code).toBe("NOT_AUTHORIZED");
-    expect(await sideEffects()).toEqual(before);
-
-    await client.waitForTransactionReceipt({
-      hash: await wallet.writeContract({
-        ...registry,
-        functionName: "setOperator",
-        args: [devProvider, true],
-        chain: wallet.chain,
-      }),
+      ...sensorDataset({ offset }),
     });
-    const accepted = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
+
+    /** Sends `input` with `authorization`; expects NOT_AUTHORIZED with `reason` and no side effect. */
+    async function expectRefused(
+      input: Record<string, unknown>,
+      authorization: Authorization,
+      reason: string,
+    ) {
+      const before = await sideEffects();
+      const result = await graphql<{ certifyCore: unknown }>(stack.gatewayUrl, CERTIFY, {
+        input,
+        authorization,
+      });
+      expect(result.errors?.[0]?.extensions as ErrorExtensions).toMatchObject({
+        code: "NOT_AUTHORIZED",
+        reason,
+      });
+      expect(await sideEffects()).toEqual(before);
+      return result.errors?.[0]?.message ?? "";
+    }
+
+    async function signed(signer: `0x${string}`, input: Record<string, unknown>, deadline?: string) {
+      const s = await signCertification(stack.gatewayUrl, signer, input, deadline);
+      if (!("authorization" in s)) throw new Error(JSON.stringify(s.errors));
+      return s.authorization;
+    }
+
+    it("refuses a signature by a key that is not the provider's", async () => {
+      const input = inputFor(31);
+      const message = await expectRefused(input, await signed(STRANGER_KEY, input), "signature");
+      expect(message).toContain(`not ${devProvider}'s`);
+    });
+
+    it("refuses a signature over another dataset, other thresholds or another deadline", async () => {
+      const input = inputFor(32);
+      const authorization = await signed(DEV_KEY, input);
+      await expectRefused(inputFor(33), authorization, "signature");
+      await expectRefused({ ...input, thresholds: { integrityBps: 9_000 } }, authorization, "signature");
+      await expectRefused(input, { ...authorization, deadline: authorization.deadline + 1 }, "signature");
+      await expectRefused(input, { ...authorization, signature: "0x1234" }, "signature");
+    });
+
+    it("refuses an expired signature", async () => {
+      const input = inputFor(34);
+      const deadline = new Date((Math.floor(Date.now() / 1000) + 30) * 1000)
+        .toISOString()
+        .replace(".000Z", "Z");
+      const authorization = await signed(DEV_KEY, input, deadline);
+      await advanceChainTime(120);
+      const message = await expectRefused(input, authorization, "expired");
+      expect(message).toMatch(/expired/);
+    });
+
+    it("refuses a replayed signature: one made for a nonce another certification used", async () => {
+      const first = inputFor(35);
+      const second = inputFor(36);
+      // Both signed for the same nonce; the second one certified first uses it.
+      const firstAuthorization = await signed(DEV_KEY, first);
+      const secondAuthorization = await signed(DEV_KEY, second);
+      const accepted = await graphql(stack.gatewayUrl, CERTIFY, {
+        input: second,
+        authorization: secondAuthorization,
+      });
+      expect(accepted.errors).toBeUndefined();
+      const message = await expectRefused(first, firstAuthorization, "replayed");
+      expect(message).toMatch(/nonce \d+, which .* has used/);
+      // Signed again for the next nonce, it goes through.
+      expect((await certifyCoreAs(stack.gatewayUrl, DEV_KEY, first)).errors).toBeUndefined();
+    });
+  });
+
+  it("lets another provider register and certify by signature alone: no operator approval, no transaction of its own", async () => {
+    const farm = privateKeyToAccount(FARM_KEY);
+    const input = { provider: farm.address, domain: "AGRICULTURAL", ...sensorDataset({ offset: 7 }) };
+    // Not registered yet: nothing to sign for.
+    expect((await certificationTypedData(stack.gatewayUrl, input)).errors?.[0]?.extensions?.code).toBe(
+      "UNKNOWN_PROVIDER",
+    );
+
+    const registered = await registerProviderAs(stack.gatewayUrl, farm, "Green Valley Farm");
+    expect(registered.errors).toBeUndefined();
+    expect(registered.data?.registerProvider).toEqual({ address: farm.address, name: "Green Valley Farm" });
+    expect((await sideEffects(farm.address)).registryNonce).toBe(1n);
+
+    // The hub's key cannot speak for the farm.
+    const forged = await signCertification(stack.gatewayUrl, DEV_KEY, input);
+    if (!("authorization" in forged)) throw new Error(JSON.stringify(forged.errors));
+    const before = await sideEffects(farm.address);
+    const refused = await graphql(stack.gatewayUrl, CERTIFY, { input, authorization: forged.authorization });
+    expect(refused.errors?.[0]?.extensions?.code).toBe("NOT_AUTHORIZED");
+    expect(await sideEffects(farm.address)).toEqual(before);
+
+    const accepted = await certifyCoreAs<CertifyData>(stack.gatewayUrl, farm, input, { query: CERTIFY });
     expect(accepted.errors).toBeUndefined();
     expect(accepted.data?.certifyCore.certificate.provider).toMatchObject({
-      address: providerAccount.address,
+      address: farm.address,
       name: "Green Valley Farm",
+      certificateCount: 1,
     });
+    expect(Number(accepted.data?.certifyCore.gasUsed)).toBeLessThan(350_000);
+    expect((await sideEffects(farm.address)).registryNonce).toBe(2n);
+    // The hub paid for both; the farm never sent a transaction.
+    expect(await stack.hub.publicClient.getTransactionCount({ address: farm.address })).toBe(0);
+  });
+
+  it("refuses registrations that are not the provider's, and the hub's signer twice, sending nothing", async () => {
+    const stranger = privateKeyToAccount(STRANGER_KEY);
+    const typed = await graphql<{
+      registerProviderTypedData: Record<string, unknown> & { message: { deadline: number } };
+    }>(stack.gatewayUrl, REGISTER_TYPED_DATA, { provider: stranger.address, name: "Stranger farm" });
+    const typedData = typed.data?.registerProviderTypedData;
+    expect(typedData?.primaryType).toBe("ProviderRegistration");
+    const signature = await privateKeyToAccount(FARM_KEY).signTypedData(typedData as never);
+    const before = await sideEffects(stranger.address);
+    const wrongKey = await graphql(stack.gatewayUrl, REGISTER, {
+      provider: stranger.address,
+      name: "Stranger farm",
+      authorization: { signature, deadline: typedData?.message.deadline },
+    });
+    expect(wrongKey.errors?.[0]?.extensions).toMatchObject({ code: "NOT_AUTHORIZED", reason: "signature" });
+    const ownSignature = await stranger.signTypedData(typedData as never);
+    const otherName = await graphql(stack.gatewayUrl, REGISTER, {
+      provider: stranger.address,
+      name: "Another name",
+      authorization: { signature: ownSignature, deadline: typedData?.message.deadline },
+    });
+    expect(otherName.errors?.[0]?.extensions).toMatchObject({ code: "NOT_AUTHORIZED", reason: "signature" });
+    expect(await sideEffects(stranger.address)).toEqual(before);
+
+    const beforeAgain = await sideEffects();
+    const again = await registerProviderAs(stack.gatewayUrl, DEV_KEY, "Again");
+    expect(again.errors?.[0]?.extensions?.code).toBe("PROVIDER_ALREADY_REGISTERED");
+    const direct = await graphql(stack.gatewayUrl, REGISTER, {
+      provider: devProvider,
+      name: "Again",
+      authorization: NO_SIGNATURE,
+    });
+    expect(direct.errors?.[0]?.extensions?.code).toBe("PROVIDER_ALREADY_REGISTERED");
+    expect(await sideEffects()).toEqual(beforeAgain);
   });
 
   it("certifies a two-channel dataset named by its schema, recording the schema hash on-chain", async () => {
@@ -289,15 +525,14 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
         ],
       })),
     };
-    const result = await graphql<CertifyData>(stack.gatewayUrl, CERTIFY, { input });
+    const result = await certifyCoreAs<CertifyData>(stack.gatewayUrl, DEV_KEY, input, { query: CERTIFY });
     expect(result.errors).toBeUndefined();
     const certificate = result.data?.certifyCore.certificate;
     expect(certificate?.schemaHash).toBe(schemaHashOf("industrial-machine"));
     expect(result.data?.certifyCore.quality.presentReadings).toBe(95);
     expect(Number(result.data?.certifyCore.gasUsed)).toBeLessThan(350_000);
     const onChain = await stack.hub.publicClient.readContract({
-      address: stack.deployment.contracts.CoreCertificateRegistry.address,
-      abi: coreCertificateRegistryAbi,
+      ...registry(),
       functionName: "certificate",
       args: [BigInt(certificate?.id ?? 0)],
     });
@@ -307,25 +542,16 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     // A reading without one of the schema's channels is refused by name, before anything is sent.
     const before = await sideEffects();
     const partial = input.readings.map((r, i) => (i === 4 ? { ...r, channels: r.channels.slice(0, 1) } : r));
-    const refused = await graphql(stack.gatewayUrl, CERTIFY, {
-      input: { ...input, readings: partial },
-    });
+    const refused = await certifyCoreAs(stack.gatewayUrl, DEV_KEY, { ...input, readings: partial });
     expect(refused.errors?.[0]?.extensions?.code).toBe("INVALID_DATASET");
     expect(refused.errors?.[0]?.message).toContain("readings[4].channels.faultEvent");
     expect(await sideEffects()).toEqual(before);
   });
 
-  it("refuses to register the hub's signer twice, sending nothing", async () => {
-    const before = await sideEffects();
-    const result = await graphql(
-      stack.gatewayUrl,
-      `mutation { registerProvider(name: "Again") { address } }`,
-    );
-    expect(result.errors?.[0]?.extensions?.code).toBe("PROVIDER_ALREADY_REGISTERED");
-    expect(await sideEffects()).toEqual(before);
-  });
-
   it("answers CHAIN_UNAVAILABLE when the chain is down, before proving", async () => {
+    const input = { provider: devProvider, domain: "AGRICULTURAL", ...sensorDataset({ offset: 9 }) };
+    const signed = await signCertification(stack.gatewayUrl, DEV_KEY, input);
+    if (!("authorization" in signed)) throw new Error(JSON.stringify(signed.errors));
     const deadRpc = "http://127.0.0.1:9";
     const deadHub = {
       ...stack.hub,
@@ -343,10 +569,14 @@ describe("certifyCore end to end (anvil + ponder + Postgres + subgraph + gateway
     });
     try {
       const before = await sideEffects();
-      const result = await graphql(isolated.url, CERTIFY, {
-        input: { provider: devProvider, domain: "AGRICULTURAL", ...sensorDataset({ offset: 9 }) },
-      });
+      const result = await graphql(isolated.url, CERTIFY, { input, authorization: signed.authorization });
       expect(result.errors?.[0]?.extensions?.code).toBe("CHAIN_UNAVAILABLE");
+      const typed = await graphql(
+        isolated.url,
+        `query($input: CertifyCoreInput!) { certifyCoreTypedData(input: $input) { message } }`,
+        { input },
+      );
+      expect(typed.errors?.[0]?.extensions?.code).toBe("CHAIN_UNAVAILABLE");
       expect(await sideEffects()).toEqual(before);
     } finally {
       await isolated.stop();

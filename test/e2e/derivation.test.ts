@@ -15,14 +15,14 @@ const TYPED = `query($input: DeriveValueInput!) {
   deriveValueTypedData(input: $input) { typedData { domain types primaryType message } outputHash summary } }`;
 const DERIVE = `mutation($input: DeriveValueInput!, $authorization: SignedAuthorization!) {
   deriveValue(input: $input, authorization: $authorization) {
-    derivative { id kind weightBps owner { address } cores { id } model { id versionHash } outputHash summary }
+    derivative { id kind weightBps rule { id kind } owner { address } cores { id } model { id versionHash } outputHash summary }
     gasUsed proveMs } }`;
 
 const planting = {
   station: { latitudeDeg: 13.7, elevationM: 2, windHeightM: 2 },
   crop: "maize",
   soil: { fieldCapacity: 0.32, wiltingPoint: 0.14 },
-  nutrients: { targetYieldTPerHa: 9, soilTest: { n: 60, p2o5: 40, k2o: 60 } },
+  nutrients: { targetYieldTPerHa: 8, soilTest: { n: 40, p2o5: 30, k2o: 115 } },
 };
 
 let stack: TestStack;
@@ -101,11 +101,12 @@ describe("value derivation end to end (certify → derive each kind → read →
     expect(derivative).toMatchObject({
       kind: "PLANTING_PLAN",
       weightBps: 15000,
+      rule: { id: "1", kind: "PLANTING_PLAN" },
       owner: { address: farm.address },
       cores: (ids.weather as string[]).map((id) => ({ id })),
     });
     expect(derivative.summary).toMatch(/irrigate every \d+ days, \d+ mm/);
-    expect(derivative.summary).toMatch(/potassium/);
+    expect(derivative.summary).toMatch(/\+20% potassium/);
 
     const read = await graphql<{ certificate: { derivatives: { id: string }[] } }>(
       stack.gatewayUrl,
@@ -123,7 +124,9 @@ describe("value derivation end to end (certify → derive each kind → read →
     const tampered = structuredClone(published.data?.derivative as PublishedDerivative);
     (tampered.features?.[0]?.slots[0] as number[])[0] = 35.5;
     const failed = (await verifyDerivative(tampered, vkey)).checks.filter((c) => !c.ok).map((c) => c.check);
-    expect(failed).toEqual(expect.arrayContaining(["output hash", `features of certificate ${ids.weather?.[0]}`]));
+    expect(failed).toEqual(
+      expect.arrayContaining(["output hash", `features of certificate ${ids.weather?.[0]}`]),
+    );
   });
 
   it("derives a price forecast and a fault-warning model", async () => {

@@ -1,9 +1,9 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
+import { certifyCoreAs } from "../support/certifyAs.js";
 import { sensorDataset } from "../support/sensorDataset.js";
 import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
-
-const CERTIFY = `mutation($input: CertifyCoreInput!) { certifyCore(input: $input) { certificate { id } } }`;
 
 let stack: TestStack;
 let sql: postgres.Sql;
@@ -31,10 +31,11 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   return Date.now() - started;
 }
 
+/** Signed by the dev provider (the hub's own signer), as any provider would: typed data, signature, mutation. */
 async function certify(offset: number) {
-  const provider = stack.hub.walletClient.account.address;
-  return graphql<{ certifyCore: { certificate: { id: string } } }>(stack.gatewayUrl, CERTIFY, {
-    input: { provider, domain: "AGRICULTURAL", ...sensorDataset({ offset }) },
+  return certifyCoreAs(stack.gatewayUrl, ANVIL_DEV_KEYS[0], {
+    domain: "AGRICULTURAL",
+    ...sensorDataset({ offset }),
   });
 }
 

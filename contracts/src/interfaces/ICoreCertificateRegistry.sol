@@ -1,14 +1,29 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IDerivationRules} from "./IDerivationRules.sol";
+import {ISignedActions} from "./ISignedActions.sol";
+
 /// @title Core value certificate registry
-/// @notice Providers register, optionally approve operators (relayers such as the Caldera hub), and certify
-///         datasets whose quality is proven in zero knowledge. A certificate records what the proof showed: the
-///         dataset commitment, the channel schema the data follows, the quality thresholds met and the window they
-///         were measured over.
-interface ICoreCertificateRegistry {
+/// @notice Providers register and certify datasets whose quality is proven in zero knowledge. A certificate records
+///         what the proof showed: the dataset commitment, the channel schema the data follows, the quality
+///         thresholds met and the window they were measured over.
+/// @dev Every certification carries the provider's EIP-712 signature over the claim, a deadline and the provider's
+///      next nonce (see ISignedActions); anyone may relay it (the Caldera hub does, paying the gas). There are no
+///      operators and no standing approvals: a provider signs each certification, so a relayer can submit only what
+///      the provider signed, once, before its deadline. Claimed thresholds must also meet the domain's certification
+///      floors, which the governance timelock sets in DerivationRules and the registry reads at every certification.
+///
+///      EIP-712 domain: name "Caldera Core Certificates", version "1", the chain id, this contract. Types:
+///      Certification(address provider,uint8 domain,bytes32 datasetCommitment,bytes32 schemaHash,
+///      uint16 minIntegrityBps,uint16 minTimelinessBps,uint16 minContinuityBps,uint16 maxGapSlots,
+///      uint32 deadlineSeconds,uint32 slotSeconds,uint64 windowStart,uint256 nonce,uint256 deadline) — the claim's
+///      fields in CoreClaim's order (`deadlineSeconds` is the readings' delivery deadline, `deadline` the
+///      signature's) — and ProviderRegistration(address provider,string name,uint256 nonce,uint256 deadline).
+///      Registration by signature and certifications share the provider's nonce sequence.
+interface ICoreCertificateRegistry is ISignedActions {
     /// @notice What a provider claims about one dataset; the registry turns it into the proof's public signals.
-    /// @param provider Owner of the certificate; must be registered.
+    /// @param provider Owner of the certificate; must be registered, and signs the certification.
     /// @param domain 1 = agricultural, 2 = industrial.
     /// @param datasetCommitment Poseidon commitment to the readings, window and schema (a BN254 field element).
     /// @param schemaHash Hash of the channel schema the readings follow: Poseidon(channelCount, keccak256 of the
@@ -52,8 +67,6 @@ interface ICoreCertificateRegistry {
     error ProviderAlreadyRegistered(address provider);
     /// @notice Certification was asked for an address that never registered.
     error UnknownProvider(address provider);
-    /// @notice The caller is neither the provider nor an operator it approved.
-    error NotProviderOrOperator(address sender, address provider);
     /// @notice The domain is not 1 (agricultural) or 2 (industrial).
     error UnknownDomain(uint8 domain);
     /// @notice A threshold or window term is out of range (bps above 10,000, zero slot length, empty name).
@@ -72,11 +85,12 @@ interface ICoreCertificateRegistry {
     error InvalidProof();
     /// @notice No certificate has this id.
     error UnknownCertificate(uint256 certificateId);
+    /// @notice A claimed threshold is below `domain`'s certification floor: a bps attribute (`minIntegrityBps`,
+    ///         `minTimelinessBps`, `minContinuityBps`) under its floor, or `maxGapSlots` above the floor's maximum gap.
+    error BelowFloor(uint8 domain, string attribute, uint256 claimed, uint256 floor);
 
     /// @notice Emitted after `provider` registered.
     event ProviderRegistered(address indexed provider, string name);
-    /// @notice Emitted after `provider` approved or revoked `operator`.
-    event OperatorSet(address indexed provider, address indexed operator, bool approved);
     /// @notice Emitted the first time a schema hash is used or registered; `schemaIndex` counts from 1.
     event SchemaRegistered(bytes32 indexed schemaHash, uint24 schemaIndex);
     /// @notice Emitted after a certificate was stored.
@@ -96,11 +110,15 @@ interface ICoreCertificateRegistry {
         bytes32 proofHash
     );
 
-    /// @notice Registers the caller as a provider under a display name.
+    /// @notice Registers the caller as a provider under a display name (1 to 200 bytes): the provider's own
+    ///         transaction, no signature.
     function registerProvider(string calldata name) external;
 
-    /// @notice Lets `operator` certify on the caller's behalf (or stops letting it).
-    function setOperator(address operator, bool approved) external;
+    /// @notice Registers `provider` on its EIP-712 ProviderRegistration signature (name, its next nonce,
+    ///         `deadline`); anyone may relay it. Uses the nonce.
+    /// @dev Reverts with ProviderAlreadyRegistered, InvalidTerms (name), ExpiredSignature or InvalidSignature.
+    function registerProviderFor(address provider, string calldata name, uint256 deadline, bytes calldata signature)
+        external;
 
     /// @notice Records a channel schema hash in the schema table (idempotent) and returns its index. Anyone may call
     ///         it: a schema is public JSON identified by its hash. `certify` registers an unknown schema itself;
@@ -110,17 +128,32 @@ interface ICoreCertificateRegistry {
     /// @notice The index of a registered schema hash, or 0.
     function schemaIndexOf(bytes32 schemaHash) external view returns (uint24);
 
-    /// @notice Verifies the proof for `claim` and stores a certificate.
-    /// @dev The public signals are built here from the claim, this chain's id and this contract's address, so a
-    ///      proof made for another provider, chain, registry or channel schema fails. Replays are rejected on
-    ///      (provider, datasetCommitment), never on proof bytes, because Groth16 proofs are malleable.
+    /// @notice Verifies the provider's signature over `claim`, the claim against the domain's floors and the proof
+    ///         for `claim`, then stores a certificate owned by `claim.provider`. Anyone may send it.
+    /// @dev The signature is EIP-712 Certification over the claim, the provider's next nonce (`nonces(provider)`,
+    ///      not an argument) and `deadline`; it uses the nonce, so a signature certifies once (a replay fails with
+    ///      InvalidSignature: it was made for a used nonce). Checks, in order: UnknownProvider; ExpiredSignature,
+    ///      InvalidSignature; UnknownDomain, InvalidTerms, CommitmentOutOfField, SchemaHashOutOfField; BelowFloor;
+    ///      DatasetAlreadyCertified; InsufficientGasForVerification, InvalidProof. The public signals are built here
+    ///      from the claim, this chain's id and this contract's address, so a proof made for another provider,
+    ///      chain, registry or channel schema fails. Replays are rejected on (provider, datasetCommitment), never on
+    ///      proof bytes, because Groth16 proofs are malleable.
+    /// @param deadline Last second (unix, inclusive) the signature is valid.
+    /// @param signature The provider's signature: 65-byte ECDSA for an EOA, anything its ERC-1271
+    ///        `isValidSignature` accepts for a contract account.
     /// @return certificateId Sequential id, starting at 1.
     function certify(
         CoreClaim calldata claim,
         uint256[2] calldata a,
         uint256[2][2] calldata b,
-        uint256[2] calldata c
+        uint256[2] calldata c,
+        uint256 deadline,
+        bytes calldata signature
     ) external returns (uint256 certificateId);
+
+    /// @notice The rules whose certification floors `certify` enforces (fixed at construction; the timelock changes
+    ///         the floors inside it).
+    function derivationRules() external view returns (IDerivationRules);
 
     /// @notice The certificate with this id; reverts with UnknownCertificate otherwise.
     function certificate(uint256 certificateId) external view returns (Certificate memory);
@@ -130,9 +163,6 @@ interface ICoreCertificateRegistry {
 
     /// @notice Whether the address registered as a provider.
     function isProvider(address account) external view returns (bool);
-
-    /// @notice Whether `operator` may certify for `provider`.
-    function isOperator(address provider, address operator) external view returns (bool);
 
     /// @notice Number of certificates issued so far (also the newest id).
     function certificateCount() external view returns (uint256);
