@@ -3,14 +3,27 @@ import { BaseError } from "../errors/BaseError.js";
 import { stackLocation } from "./stackLocation.js";
 import type { RunFile } from "./upCommand.js";
 
-/** The running stack's URLs, from the run file `caldera up` keeps; a typed error when no stack runs. */
+/**
+ * The running stack's URLs, from the run file `caldera up` keeps; a typed error when none runs (no run file, or its
+ * process is gone: a stack killed without a chance to remove the file).
+ */
 export function runningStack(): RunFile {
   const { dataDir, runFile } = stackLocation();
-  if (!existsSync(runFile))
+  const run = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as RunFile) : undefined;
+  if (run === undefined || !isAlive(run.pid))
     throw new BaseError(`no stack is running from ${dataDir} — start one with \`npm start\``, {
       code: "STACK_NOT_RUNNING",
     });
-  return JSON.parse(readFileSync(runFile, "utf8")) as RunFile;
+  return run;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** One GraphQL request to the running stack's gateway, as a frontend would send it; errors become typed errors. */

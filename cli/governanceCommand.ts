@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createPublicClient, http, type TypedDataDefinition } from "viem";
 import { BaseError } from "../errors/BaseError.js";
@@ -7,8 +6,7 @@ import { DEV_CHAIN_ID } from "../stack/resolveSigner.js";
 import { BadUserInputError } from "../usecases/errors.js";
 import { governanceTypedDataFromJson } from "../usecases/governance/governanceTypedData.js";
 import { devAccount, signTypedDataAs } from "./devAccounts.js";
-import { stackLocation } from "./stackLocation.js";
-import type { RunFile } from "./upCommand.js";
+import { runningStack } from "./gatewayRequest.js";
 
 const USAGE = `usage:
   caldera governance list [--json]                     proposals, newest first, with state and tallies
@@ -36,26 +34,13 @@ export async function governanceCommand(args: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return ["", "help", "--help"].includes(verb) ? 0 : 2;
   }
-  return runGovernance(args, { ...runningStack(), out: (line) => process.stdout.write(`${line}\n`) });
-}
-
-function runningStack(): Omit<GovernanceCliContext, "out"> {
-  const { dataDir, runFile } = stackLocation();
-  const run = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as RunFile) : undefined;
-  if (run === undefined || !alive(run.pid))
-    throw new BaseError(`no stack is running from ${dataDir} — start one with \`npm start\``, {
-      code: "STACK_NOT_RUNNING",
-    });
-  return { gatewayUrl: run.gatewayUrl, rpcUrl: run.rpcUrl, chainId: run.chainId };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  const { gatewayUrl, rpcUrl, chainId } = runningStack();
+  return runGovernance(args, {
+    gatewayUrl,
+    rpcUrl,
+    chainId,
+    out: (line) => process.stdout.write(`${line}\n`),
+  });
 }
 
 function parseOptions(args: string[]) {

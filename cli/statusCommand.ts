@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { BaseError } from "../errors/BaseError.js";
+import { isAlive } from "./gatewayRequest.js";
 import { stackLocation } from "./stackLocation.js";
 import type { RunFile } from "./upCommand.js";
 
@@ -30,7 +31,7 @@ export async function statusCommand(args: string[]): Promise<number> {
   const json = args.includes("--json");
   const { dataDir, runFile } = stackLocation();
   const run = existsSync(runFile) ? (JSON.parse(readFileSync(runFile, "utf8")) as RunFile) : undefined;
-  if (run === undefined || !alive(run.pid)) {
+  if (run === undefined || !isAlive(run.pid)) {
     if (json) {
       print({ running: false, ready: false, indexerLagBlocks: null, parts: [], urls: {} });
       return 1;
@@ -105,15 +106,6 @@ async function probe(graphqlUrl: string): Promise<{ ok: boolean; body: Record<st
     ok: response.status === 200,
     body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
   };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function print(value: unknown) {
