@@ -1,13 +1,12 @@
 import { BaseError } from "../../errors/BaseError.js";
 import { ProposalStateError, TimelockNotReadyError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
-import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
-import { fromChain, governorOf, NEXT_BLOCK, proposalOnChain } from "./governor.js";
+import { fromChain, NEXT_BLOCK, proposalOnChain } from "./governor.js";
 import {
   checkContent,
-  governorCallArgs,
   type ProposalActionInput,
   type ProposalActionReturnType,
+  relayProposalAction,
 } from "./queueProposal.js";
 
 /**
@@ -37,22 +36,7 @@ export async function executeProposal(
   if (next.timestamp < onChain.eta)
     throw new TimelockNotReadyError(proposalId.toString(), onChain.eta, next.timestamp);
   try {
-    const { receipt } = await sendAndWaitIndexed({
-      hub,
-      what: `Executing proposal ${proposalId}`,
-      call: {
-        ...governorOf(hub),
-        functionName: "execute",
-        args: governorCallArgs(input.content),
-        blockTag: NEXT_BLOCK,
-      },
-    });
-    return {
-      proposalId,
-      transactionHash: receipt.transactionHash,
-      gasUsed: receipt.gasUsed,
-      blockNumber: receipt.blockNumber,
-    };
+    return await relayProposalAction(hub, proposalId, input.content, "execute");
   } catch (error) {
     // The timelock disagreed about readiness at the last moment (clock skew between blocks): say when it is ready.
     if (error instanceof BaseError && error.code === "TIMELOCK_NOT_READY")

@@ -33,6 +33,26 @@ export function governorCallArgs({ targets, values, calldatas, description }: Pr
   return [[...targets], [...values], [...calldatas], keccak256(stringToHex(description))] as const;
 }
 
+/** Sends `queue` or `execute` for a proposal through the hub's signer and returns once the indexer has it. */
+export async function relayProposalAction(
+  hub: HubServices,
+  proposalId: bigint,
+  content: ProposalContent,
+  functionName: "queue" | "execute",
+): Promise<ProposalActionReturnType> {
+  const { receipt } = await sendAndWaitIndexed({
+    hub,
+    what: `${functionName === "queue" ? "Queuing" : "Executing"} proposal ${proposalId}`,
+    call: { ...governorOf(hub), functionName, args: governorCallArgs(content), blockTag: NEXT_BLOCK },
+  });
+  return {
+    proposalId,
+    transactionHash: receipt.transactionHash,
+    gasUsed: receipt.gasUsed,
+    blockNumber: receipt.blockNumber,
+  };
+}
+
 /**
  * Queues a succeeded proposal in the timelock (permissionless: no signature, the hub relays and pays). Refuses with
  * PROPOSAL_STATE unless the proposal has succeeded in the next block (voting over, quorum reached, more for than
@@ -55,20 +75,5 @@ export async function queueProposal(
           ? "it is already queued; execute it once the timelock delay has passed"
           : "only a succeeded proposal can be queued",
     );
-  const { receipt } = await sendAndWaitIndexed({
-    hub,
-    what: `Queuing proposal ${proposalId}`,
-    call: {
-      ...governorOf(hub),
-      functionName: "queue",
-      args: governorCallArgs(input.content),
-      blockTag: NEXT_BLOCK,
-    },
-  });
-  return {
-    proposalId,
-    transactionHash: receipt.transactionHash,
-    gasUsed: receipt.gasUsed,
-    blockNumber: receipt.blockNumber,
-  };
+  return relayProposalAction(hub, proposalId, input.content, "queue");
 }
