@@ -33,6 +33,13 @@ export const errorCodes = {
   TIMELOCK_NOT_READY: "the proposal is queued but its timelock delay has not passed (`eta`)",
   MODEL_INPUT_INVALID: "a derivation model's input is malformed (names the JSON path)",
   MODEL_NOT_FOUND: "no derivation model has that id",
+  BUSY: "the proving queue is full; retry after `extensions.retryAfterSeconds` (nothing was sent)",
+  RATE_LIMITED:
+    "this client (API key or IP) sent too many expensive mutations; retry after `extensions.retryAfterSeconds`",
+  IDEMPOTENCY_KEY_REUSED:
+    "an `Idempotency-Key` was used before for a different request (another operation or other variables)",
+  TRANSACTION_DROPPED:
+    "the hub's transaction left the chain (reorg, eviction, restarted chain) and could not be resent in time",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
   // Requests refused before they run (gateway and subgraph); [HTTP status] of a request error, which has no data
   QUERY_LIMIT_EXCEEDED:
