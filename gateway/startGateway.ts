@@ -9,7 +9,7 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { defaultQueryLimits, type PartnerSubgraph, type QueryLimits } from "../config/loadCalderaConfig.js";
 import { GATEWAY_SECRET_HEADER } from "../guard/gatewaySecret.js";
 import { formatGuardedError, guardApollo } from "../guard/guardApollo.js";
-import { type ServedApollo, serveApollo } from "../services/serveApollo.js";
+import { type Caller, REQUEST_ID_HEADER, type ServedApollo, serveApollo } from "../services/serveApollo.js";
 
 export type StartGatewayParameters = {
   /** Caldera's own subgraph first, then every partner from caldera.config.json. */
@@ -25,8 +25,17 @@ export type StartGatewayParameters = {
   development?: boolean | undefined;
 };
 
-/** Per request: set when a subgraph refused the request itself (HTTP 400: a bad variable, a limit). */
-type GatewayContext = { subgraphRefusedRequest?: boolean };
+/**
+ * Per request: who called (headers, request id), and whether a subgraph refused the request itself (HTTP 400: a bad
+ * variable, a limit).
+ */
+type GatewayContext = { caller: Caller; subgraphRefusedRequest?: boolean };
+
+/**
+ * Client headers Caldera's own subgraph needs to see (rate limits by API key, idempotency keys). The client's
+ * address travels as `x-forwarded-for`, which the subgraph believes only from a request carrying the gateway secret.
+ */
+const FORWARDED_HEADERS = ["idempotency-key", "x-api-key"] as const;
 
 /**
  * The federation gateway, kept behind this one function so the implementation (Apollo Gateway today; Hive's
@@ -64,7 +73,7 @@ export async function startGateway({
   return serveApollo({
     server,
     port,
-    context: async () => ({}),
+    context: async (caller) => ({ caller }),
     readiness: async () => {
       if (!composed) return { ready: false, detail: "the supergraph is not composed yet" };
       if (own === undefined) return { ready: true };
@@ -94,8 +103,21 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     super({ url });
   }
 
-  override willSendRequest({ request }: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    if (this.secret) request.http?.headers.set(GATEWAY_SECRET_HEADER, this.secret);
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const headers = options.request.http?.headers;
+    if (!headers) return;
+    // Composition and health checks have no incoming request.
+    const caller = "incomingRequestContext" in options ? options.context.caller : undefined;
+    if (caller) headers.set(REQUEST_ID_HEADER, caller.requestId);
+    // Partners see neither the secret nor the client's own headers.
+    if (!this.secret) return;
+    headers.set(GATEWAY_SECRET_HEADER, this.secret);
+    if (!caller) return;
+    for (const name of FORWARDED_HEADERS) {
+      const value = caller.headers.get(name);
+      if (value !== undefined) headers.set(name, value);
+    }
+    if (caller.remoteAddress) headers.set("x-forwarded-for", caller.remoteAddress);
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {

@@ -1,11 +1,18 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
 import { BaseError } from "../errors/BaseError.js";
 import type { ErrorCode } from "../errors/errorCodes.js";
 
-/** Who sent a request, for the context: what Apollo's HTTP request does not carry. */
-export type Caller = { remoteAddress: string | undefined };
+/**
+ * Who sent a request, for the context: what Apollo's HTTP request does not carry, plus its request headers and the
+ * request id (the caller's `x-request-id` when it is a plausible id, else a fresh one; echoed in the response).
+ */
+export type Caller = { remoteAddress: string | undefined; headers: HeaderMap; requestId: string };
+
+/** Carried gateway → subgraph → logs, so one client request can be followed through every part. */
+export const REQUEST_ID_HEADER = "x-request-id";
 
 export type ServeApolloParameters<Context extends BaseContext> = {
   server: ApolloServer<Context>;
@@ -69,7 +76,10 @@ export async function serveApollo<Context extends BaseContext>({
       for (const [key, value] of Object.entries(req.headers))
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
       const body = req.method === "POST" ? await readJson(req, maxBodyBytes) : undefined;
-      const caller: Caller = { remoteAddress: req.socket.remoteAddress };
+      const sentId = headers.get(REQUEST_ID_HEADER);
+      const requestId = sentId && /^[\w.:-]{1,64}$/.test(sentId) ? sentId : randomUUID();
+      res.setHeader(REQUEST_ID_HEADER, requestId);
+      const caller: Caller = { remoteAddress: req.socket.remoteAddress, headers, requestId };
       const response = await server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
         context: () => context(caller),
