@@ -8,7 +8,14 @@ import type { BenchRow, BenchSuite } from "./BenchRow.js";
 const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: "stack", load: async () => (await import("./stackBench.js")).stackBench },
   { name: "stack/lifecycle", load: async () => (await import("./lifecycleBench.js")).lifecycleBench },
+  { name: "stack/proving", load: async () => (await import("./provingBench.js")).provingBench },
   { name: "derivation", load: async () => (await import("./derivationBench.js")).derivationBench },
+  { name: "stack/load", load: async () => (await import("./loadBench.js")).loadBench },
+  { name: "stack/soak", load: async () => (await import("./soakBench.js")).soakBench },
+  { name: "observability", load: async () => (await import("./observabilityBench.js")).observabilityBench },
+  { name: "indexer/backfill", load: async () => (await import("./backfillBench.js")).backfillBench },
+  { name: "indexer/live", load: async () => (await import("./backfillBench.js")).liveBench },
+  { name: "scale/reads", load: async () => (await import("./readScaleBench.js")).readScaleBench },
   {
     name: "models/planting",
     load: async () => (await import("../models/planting/plantingBench.js")).plantingBench,

@@ -1,6 +1,4 @@
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -8,10 +6,7 @@ import { eraTokenAbi } from "../contracts/generated/abis.js";
 import { prepareCoreClaim } from "../prover/prepareCoreClaim.js";
 import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
-import { createIndexerClient } from "../services/createIndexerClient.js";
-import { getFreePort } from "../stack/getFreePort.js";
 import { ANVIL_DEV_KEYS } from "../stack/resolveSigner.js";
-import { startIndexer } from "../stack/startIndexer.js";
 import { certifyCoreAs } from "../test/support/certifyAs.js";
 import { sensorDataset } from "../test/support/sensorDataset.js";
 import { graphql, startTestStack, type TestStack } from "../test/support/startTestStack.js";
@@ -19,7 +14,6 @@ import type { BenchRow, BenchSuite } from "./BenchRow.js";
 import { percentile, throughput } from "./measure.js";
 
 const CERTIFICATES = 50;
-const BACKFILL_TRANSFERS = 1500;
 
 const NESTED = `query { certificates(first: 50) { edges { node { id domain thresholds { integrityBps }
   provider { address name eraBalance certificates(first: 5) { totalCount edges { node { id } } } } } } } }`;
@@ -38,7 +32,6 @@ export const stackBench: BenchSuite = {
       rows.push(await eventLatencyRow(stack));
       rows.push(await sqlStatementsRow(stack));
       rows.push(await gatewayRatioRow(stack));
-      // Before the backfill row, which runs two extra indexers that are not part of the stack.
       const peak = await memory.stop();
       rows.push({
         row: "peak memory of the whole stack (sum of PSS)",
@@ -46,7 +39,6 @@ export const stackBench: BenchSuite = {
         measured: `${(peak / 1024 ** 3).toFixed(2)} GB`,
         met: peak <= 1.5 * 1024 ** 3,
       });
-      rows.push(await backfillRow(stack));
     } finally {
       await memory.stop();
       await stack.teardown();
@@ -214,52 +206,6 @@ async function gatewayRatioRow(stack: TestStack): Promise<BenchRow> {
     target: "≥ 0.35×",
     measured: `${ratio.toFixed(2)}× (${viaGateway.toFixed(0)} vs ${direct.toFixed(0)} req/s)`,
     met: ratio >= 0.35,
-  };
-}
-
-async function backfillRow(stack: TestStack): Promise<BenchRow> {
-  const token = { address: stack.deployment.contracts.EraToken.address, abi: eraTokenAbi } as const;
-  let last: `0x${string}` = "0x";
-  for (let i = 0; i < BACKFILL_TRANSFERS; i++) {
-    const to = privateKeyToAccount(`0x${(5000 + (i % 200)).toString(16).padStart(64, "0")}`).address;
-    last = await stack.hub.walletClient.writeContract({
-      ...token,
-      functionName: "transfer",
-      args: [to, 1n],
-      chain: stack.hub.walletClient.chain,
-    });
-  }
-  const head = (await stack.hub.publicClient.waitForTransactionReceipt({ hash: last })).blockNumber;
-  const events = BACKFILL_TRANSFERS + 1;
-  const manifestPath = join(stack.dataDir, "deployment.json");
-  const timeToHead = async (indexerDir: string | undefined, viewsSchema: string) => {
-    const started = performance.now();
-    const indexer = await startIndexer({
-      databaseUrl: stack.postgresUrl,
-      rpcUrl: stack.rpcUrl,
-      manifestPath,
-      viewsSchema,
-      port: await getFreePort(),
-      logFile: join(stack.dataDir, "logs", `${viewsSchema}.log`),
-      ...(indexerDir ? { indexerDir } : {}),
-    });
-    await createIndexerClient({
-      url: indexer.url,
-      publicClient: stack.hub.publicClient,
-      maxLagBlocks: 0,
-    }).waitForBlock(head, 300_000);
-    const seconds = (performance.now() - started) / 1000;
-    await indexer.stop();
-    return events / seconds;
-  };
-  const bare = await timeToHead(fileURLToPath(new URL("./bareIndexer/", import.meta.url)), "bench_bare");
-  const ours = await timeToHead(undefined, "bench_ours");
-  const ratio = ours / bare;
-  return {
-    row: "backfill events/s, our handlers vs a bare one-insert handler",
-    target: "≥ 0.8×",
-    measured: `${ratio.toFixed(2)}× (${ours.toFixed(0)} vs ${bare.toFixed(0)} ev/s, incl. startup)`,
-    met: ratio >= 0.8,
   };
 }
 

@@ -7,6 +7,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "start postgres, chain, contracts, indexer, subgraph and gateway; Ctrl-C stops all",
     load: async () => (await import("./upCommand.js")).upCommand,
   },
+  subgraph: {
+    summary: "Caldera's subgraph alone (one of N replicas), configured by the environment",
+    load: async () => (await import("./subgraphCommand.js")).subgraphCommand,
+  },
+  gateway: {
+    summary: "the gateway alone (one of M), over CALDERA_SUBGRAPH_URLS and the config's partners",
+    load: async () => (await import("./gatewayCommand.js")).gatewayCommand,
+  },
   status: {
     summary: "each part's state, the indexer's lag and the URLs of the running stack (--json)",
     load: async () => (await import("./statusCommand.js")).statusCommand,

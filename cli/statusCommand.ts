@@ -78,6 +78,8 @@ export async function statusCommand(args: string[]): Promise<number> {
       subgraph: run.subgraphUrl,
       indexer: run.indexerUrl,
       postgres: run.postgresUrl.replace(/\/\/([^:/]+):[^@]+@/, "//$1:***@"),
+      // The read-only role's URL, whole: it is the one analysts are given.
+      ...(run.analystUrl ? { analysts: run.analystUrl } : {}),
       chain: run.rpcUrl,
     },
   };

@@ -9,7 +9,10 @@ export type RunFile = {
   gatewayUrl: string;
   subgraphUrl: string;
   indexerUrl: string;
+  /** The hub's own connection, password hidden: the app role's is not for sharing. */
   postgresUrl: string;
+  /** The read-only analyst role's URL, password included (it is the one to share); absent with DATABASE_URL. */
+  analystUrl?: string | undefined;
   rpcUrl: string;
   chainId: number;
   /** The supervisor's view, refreshed every 2 s: state (running, restarting, …), pid and restarts per part. */
@@ -33,20 +36,26 @@ export async function upCommand(_args: string[]): Promise<number> {
       gatewayUrl: stack.gatewayUrl,
       subgraphUrl: stack.subgraphUrl,
       indexerUrl: stack.indexer.url,
-      postgresUrl: stack.postgresUrl,
+      postgresUrl: redactPassword(stack.postgresUrl),
+      ...(stack.analystUrl ? { analystUrl: stack.analystUrl } : {}),
       rpcUrl: stack.rpcUrl,
       chainId: stack.deployment.chainId,
       processes: stack.parts(),
       updatedAt: new Date().toISOString(),
     };
-    writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`);
+    // Owner-only: it holds the analysts' password (the mode applies when the file is created, at each start).
+    writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`, { mode: 0o600 });
   };
   writeRunFile();
   console.log(`
 Caldera hub is up (${((performance.now() - started) / 1000).toFixed(1)} s)
   gateway   ${stack.gatewayUrl}        ← frontends query here
   subgraph  ${stack.subgraphUrl}
-  postgres  ${stack.postgresUrl}   ← analysts: views in schema "${config.viewsSchema}"
+  postgres  ${
+    stack.analystUrl
+      ? `${stack.analystUrl}   ← analysts: read-only, views in schema "${config.viewsSchema}", statement timeout`
+      : `${redactPassword(stack.postgresUrl)}   ← DATABASE_URL: set up a read-only role for analysts (README, "For analysts")`
+  }
   chain     ${stack.rpcUrl} (chain ${stack.deployment.chainId})
   registry  ${stack.deployment.contracts.CoreCertificateRegistry.address}
   logs      ${dataDir}/logs
@@ -76,4 +85,8 @@ Caldera hub is up (${((performance.now() - started) / 1000).toFixed(1)} s)
   rmSync(runFile, { force: true });
   if (outcome === 0) console.log("stopped cleanly");
   return outcome;
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/\/\/([^:/]+):[^@]+@/, "//$1:***@");
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defaultQueryLimits, loadCalderaConfig } from "./loadCalderaConfig.js";
+import { defaultQueryLimits, defaultRateLimits, loadCalderaConfig } from "./loadCalderaConfig.js";
 
 const withConfig = (config: unknown) => {
   const dir = mkdtempSync(join(tmpdir(), "caldera-config-"));
@@ -19,6 +19,12 @@ describe("loadCalderaConfig", () => {
     expect(config.viewsSchema).toBe("caldera");
     expect(config.partners).toEqual([{ name: "partner-risk", url: "http://127.0.0.1:5000/graphql" }]);
     expect(config.limits).toEqual(defaultQueryLimits);
+    expect(config.rateLimits).toEqual(defaultRateLimits);
+  });
+
+  it("merges rate limits over the defaults", () => {
+    const config = loadCalderaConfig(withConfig({ rateLimits: { mutationsPerMinute: 0.5 } }));
+    expect(config.rateLimits).toEqual({ ...defaultRateLimits, mutationsPerMinute: 0.5 });
   });
 
   it("merges query limits over the defaults", () => {
@@ -29,6 +35,7 @@ describe("loadCalderaConfig", () => {
   it("keeps the committed caldera.config.json's limits at the defaults", () => {
     const config = loadCalderaConfig(new URL("../", import.meta.url).pathname);
     expect(config.limits).toEqual(defaultQueryLimits);
+    expect(config.rateLimits).toEqual(defaultRateLimits);
   });
 
   it.each([
@@ -41,6 +48,15 @@ describe("loadCalderaConfig", () => {
     [{ limits: { maxCost: "1000" } }, /limits\.maxCost must be a whole number, 1 or more/],
     [{ limits: { maxTokens: 2.5 } }, /limits\.maxTokens must be a whole number, 1 or more/],
     [{ limits: { maxDepht: 8 } }, /limits\.maxDepht is not a limit/],
+    [{ rateLimits: 30 }, /rateLimits must be an object/],
+    [{ rateLimits: { burst: 0 } }, /rateLimits\.burst must be a whole number, 1 or more/],
+    [{ rateLimits: { burst: 2.5 } }, /rateLimits\.burst must be a whole number, 1 or more/],
+    [{ rateLimits: { mutationsPerMinute: -1 } }, /rateLimits\.mutationsPerMinute must be a number above 0/],
+    [{ rateLimits: { mutationsPerMinute: "30" } }, /rateLimits\.mutationsPerMinute must be a number above 0/],
+    [{ rateLimits: { perMinute: 30 } }, /rateLimits\.perMinute is not a rate limit/],
+    [{ proving: 5 }, /proving must be an object/],
+    [{ proving: { workers: 0 } }, /proving\.workers must be a whole number/],
+    [{ proving: { maxQeue: 1 } }, /proving\.maxQeue is not a proving setting/],
   ])("rejects %j", (config, message) => {
     expect(() => loadCalderaConfig(withConfig(config))).toThrow(message);
   });

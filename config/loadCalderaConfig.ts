@@ -27,6 +27,25 @@ export type QueryLimits = {
   maxBodyBytes: number;
 };
 
+/**
+ * What one client (API key, else address) may send of the mutations, which prove and send transactions: a token
+ * bucket per client in each subgraph process. Over it: `RATE_LIMITED` (HTTP 429, `Retry-After`).
+ */
+export type RateLimits = {
+  /** Sustained rate: tokens a client's bucket gains per minute (one mutation field takes one). */
+  mutationsPerMinute: number;
+  /** Bucket size: how many mutations a client that was quiet may send at once. */
+  burst: number;
+};
+
+/** The prover's worker pool (README, Proving); each key left out takes the pool's default. */
+export type ProvingConfig = {
+  /** Worker threads proving at once. Default: one per CPU but one (at least 1). */
+  workers?: number;
+  /** Proofs that may wait for a worker; one more is `BUSY`. Default 8. */
+  maxQueue?: number;
+};
+
 export type CalderaConfig = {
   ports: { gateway: number; subgraph: number; indexer: number; postgres: number; anvil: number };
   /** Stable Postgres schema holding ponder's views: what the subgraph and analysts read. */
@@ -36,6 +55,10 @@ export type CalderaConfig = {
   maxIndexerLagBlocks: number;
   /** Query limits; absent means `defaultQueryLimits` (`loadCalderaConfig` always fills them in). */
   limits?: QueryLimits;
+  /** Mutation rate limits; absent means `defaultRateLimits`. */
+  rateLimits?: RateLimits;
+  /** The prover's worker pool; absent means the pool's defaults. */
+  proving?: ProvingConfig;
 };
 
 export class InvalidConfigError extends BaseError {
@@ -54,12 +77,17 @@ export const defaultQueryLimits: QueryLimits = {
   maxBodyBytes: 102_400,
 };
 
+/** Room for a developer, the demo and the CLI on one machine; production sets its own. */
+export const defaultRateLimits: RateLimits = { mutationsPerMinute: 60, burst: 20 };
+
 const defaults: Required<CalderaConfig> = {
   ports: { gateway: 4000, subgraph: 4001, indexer: 42069, postgres: 54329, anvil: 8545 },
   viewsSchema: "caldera",
   partners: [],
   maxIndexerLagBlocks: 2,
   limits: defaultQueryLimits,
+  rateLimits: defaultRateLimits,
+  proving: {},
 };
 
 /**
@@ -79,7 +107,29 @@ export function loadCalderaConfig(
     partners: raw.partners ?? defaults.partners,
     maxIndexerLagBlocks: raw.maxIndexerLagBlocks ?? defaults.maxIndexerLagBlocks,
     limits: { ...defaults.limits, ...raw.limits },
+    rateLimits: { ...defaults.rateLimits, ...raw.rateLimits },
+    proving: { ...defaults.proving, ...raw.proving },
   };
+  if (raw.proving !== undefined && (typeof raw.proving !== "object" || raw.proving === null))
+    throw new InvalidConfigError("proving", "must be an object");
+  for (const [name, value] of Object.entries(config.proving)) {
+    if (name !== "workers" && name !== "maxQueue")
+      throw new InvalidConfigError(`proving.${name}`, "is not a proving setting (workers, maxQueue)");
+    const least = name === "workers" ? 1 : 0;
+    if (!Number.isSafeInteger(value) || value < least || value > 1_000)
+      throw new InvalidConfigError(`proving.${name}`, `must be a whole number from ${least} to 1000`);
+  }
+  if (raw.rateLimits !== undefined && (typeof raw.rateLimits !== "object" || raw.rateLimits === null))
+    throw new InvalidConfigError("rateLimits", "must be an object");
+  for (const [name, value] of Object.entries(config.rateLimits)) {
+    if (!(name in defaultRateLimits))
+      throw new InvalidConfigError(`rateLimits.${name}`, "is not a rate limit (mutationsPerMinute, burst)");
+    if (name === "burst" ? !Number.isSafeInteger(value) || value < 1 : !(Number.isFinite(value) && value > 0))
+      throw new InvalidConfigError(
+        `rateLimits.${name}`,
+        name === "burst" ? "must be a whole number, 1 or more" : "must be a number above 0",
+      );
+  }
   for (const [name, limit] of Object.entries(config.limits)) {
     if (!(name in defaultQueryLimits))
       throw new InvalidConfigError(

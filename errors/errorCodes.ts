@@ -5,7 +5,8 @@
  */
 export const errorCodes = {
   // Requests (GraphQL and CLI)
-  BAD_USER_INPUT: "a field or variable is malformed (wrong scalar, out of range) [400 for a variable]",
+  BAD_USER_INPUT:
+    "a field or variable is malformed (wrong scalar, out of range) [400 for a variable or an `Idempotency-Key`]",
   INVALID_DATASET: "the dataset cannot be proven as given (names the field)",
   THRESHOLD_NOT_MET: "the data does not reach a requested threshold",
   BELOW_FLOOR:
@@ -35,9 +36,11 @@ export const errorCodes = {
   MODEL_NOT_FOUND: "no derivation model has that id",
   BUSY: "the proving queue is full; retry after `extensions.retryAfterSeconds` (nothing was sent)",
   RATE_LIMITED:
-    "this client (API key or IP) sent too many expensive mutations; retry after `extensions.retryAfterSeconds`",
+    "this client (API key or IP) sent too many expensive mutations; retry after `extensions.retryAfterSeconds` [429]",
   IDEMPOTENCY_KEY_REUSED:
-    "an `Idempotency-Key` was used before for a different request (another operation or other variables)",
+    "an `Idempotency-Key` was used before for a different request (another operation or other variables) [422]",
+  IDEMPOTENCY_KEY_IN_USE:
+    "a request with this `Idempotency-Key` is still running; retry after `extensions.retryAfterSeconds` for its response [409]",
   TRANSACTION_DROPPED:
     "the hub's transaction left the chain (reorg, eviction, restarted chain) and could not be resent in time",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",

@@ -9,11 +9,18 @@ import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { defaultQueryLimits, type PartnerSubgraph, type QueryLimits } from "../config/loadCalderaConfig.js";
 import { GATEWAY_SECRET_HEADER } from "../guard/gatewaySecret.js";
 import { formatGuardedError, guardApollo } from "../guard/guardApollo.js";
+import type { Logger } from "../services/createLogger.js";
+import { createMetrics } from "../services/createMetrics.js";
+import { observeApollo } from "../services/observeApollo.js";
 import { type Caller, REQUEST_ID_HEADER, type ServedApollo, serveApollo } from "../services/serveApollo.js";
+import { ReplicaDataSource } from "./ReplicaDataSource.js";
 
 export type StartGatewayParameters = {
-  /** Caldera's own subgraph first, then every partner from caldera.config.json. */
-  subgraphs: PartnerSubgraph[];
+  /**
+   * Caldera's own subgraph first, then every partner from caldera.config.json. `replicaUrls`: every replica of a
+   * subgraph served by several (`url` is the first), balanced with retry by `ReplicaDataSource`.
+   */
+  subgraphs: (PartnerSubgraph & { replicaUrls?: readonly string[] | undefined })[];
   port: number;
   /** How often to re-introspect subgraphs so a partner's schema change is picked up without a restart. */
   pollIntervalMs?: number;
@@ -23,13 +30,19 @@ export type StartGatewayParameters = {
   gatewaySecret?: string | undefined;
   /** Introspection and field suggestions; default: NODE_ENV is development. */
   development?: boolean | undefined;
+  /** The interface to listen on (default loopback; `0.0.0.0` in a container). */
+  host?: string | undefined;
+  /** Request log lines (JSON, one per request, `server: "gateway"`); none without it. Metrics are always on. */
+  logger?: Logger | undefined;
 };
 
 /**
- * Per request: who called (headers, request id), and whether a subgraph refused the request itself (HTTP 400: a bad
- * variable, a limit).
+ * Per request: who called (headers, request id), and the status with which a subgraph refused the request itself
+ * (400: a bad variable, a limit; 409/422: an idempotency key; 429: a rate limit).
  */
-type GatewayContext = { caller: Caller; subgraphRefusedRequest?: boolean };
+type GatewayContext = { caller: Caller; subgraphRefusedRequest?: number };
+
+const REQUEST_ERROR_STATUSES: ReadonlySet<number> = new Set([400, 409, 422, 429]);
 
 /**
  * Client headers Caldera's own subgraph needs to see (rate limits by API key, idempotency keys). The client's
@@ -49,13 +62,25 @@ export async function startGateway({
   limits,
   gatewaySecret,
   development = process.env.NODE_ENV === "development",
+  host,
+  logger,
 }: StartGatewayParameters): Promise<ServedApollo> {
+  const observe = observeApollo({ server: "gateway", metrics: createMetrics({ server: "gateway" }), logger });
   let composed = false;
   const own = subgraphs[0];
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({ subgraphs, pollIntervalInMs: pollIntervalMs }),
-    buildService: ({ name, url }) =>
-      new SubgraphDataSource(name, url ?? "", name === own?.name ? gatewaySecret : undefined),
+    buildService: ({ name, url }) => {
+      const secret = name === own?.name ? gatewaySecret : undefined;
+      const replicaUrls = subgraphs.find((s) => s.name === name)?.replicaUrls;
+      if (!replicaUrls || replicaUrls.length < 2) return new SubgraphDataSource(name, url ?? "", secret);
+      // Composition introspects `url` through this too, so it reaches whichever replica answers.
+      return new ReplicaDataSource({
+        name,
+        urls: replicaUrls,
+        createReplica: (replicaUrl) => new SubgraphDataSource(name, replicaUrl, secret),
+      });
+    },
   });
   gateway.onSchemaLoadOrUpdate(() => {
     composed = true;
@@ -65,7 +90,8 @@ export async function startGateway({
     gateway,
     ...guard,
     stopOnTerminationSignals: false,
-    plugins: [...guard.plugins, subgraphRequestErrors],
+    // `observe` last: it records the status and errors as subgraphRequestErrors left them.
+    plugins: [...guard.plugins, subgraphRequestErrors, observe.plugin],
     formatError: formatGuardedError,
   });
   // Ready when the supergraph is composed and Caldera's own subgraph is ready (its whole path: Postgres, chain,
@@ -77,13 +103,20 @@ export async function startGateway({
     readiness: async () => {
       if (!composed) return { ready: false, detail: "the supergraph is not composed yet" };
       if (own === undefined) return { ready: true };
-      const response = await fetch(new URL("/ready", own.url), { signal: AbortSignal.timeout(3_000) }).catch(
-        () => undefined,
-      );
+      // One ready replica is enough: the gateway sends each request to one that answers.
+      let response: Response | undefined;
+      for (const url of own.replicaUrls ?? [own.url]) {
+        response = await fetch(new URL("/ready", url), { signal: AbortSignal.timeout(3_000) }).catch(
+          () => undefined,
+        );
+        if (response?.status === 200) break;
+      }
       const subgraph = response ? ((await response.json().catch(() => ({}))) as Record<string, unknown>) : {};
       return { ready: response?.status === 200, subgraph: { name: own.name, ...subgraph } };
     },
     maxBodyBytes: limits?.maxBodyBytes ?? defaultQueryLimits.maxBodyBytes,
+    host,
+    observe,
   });
 }
 
@@ -130,7 +163,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       const { status, body } = (response ?? {}) as { status?: number; body?: unknown };
       const errors = (body as { errors?: unknown } | undefined)?.errors;
       if (Array.isArray(errors) && errors.length > 0) {
-        if (status === 400) options.context.subgraphRefusedRequest = true;
+        if (status !== undefined && REQUEST_ERROR_STATUSES.has(status))
+          options.context.subgraphRefusedRequest = status;
         return { errors: errors as GraphQLFormattedError[] };
       }
       throw new GraphQLError(`the ${this.name} subgraph is unavailable`, {
@@ -142,16 +176,21 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 }
 
 /**
- * A request a subgraph refused (HTTP 400) is a request error at the gateway too: HTTP 400 and no `data`, as when the
- * subgraph is called directly (GraphQL over HTTP: a request error has no data entry).
+ * A request a subgraph refused (HTTP 400, 409, 422, 429) is a request error at the gateway too: the same status and no `data`,
+ * as when the subgraph is called directly (GraphQL over HTTP: a request error has no data entry), and a refusal that
+ * says when to retry (`extensions.retryAfterSeconds`: RATE_LIMITED, IDEMPOTENCY_KEY_IN_USE) keeps its `Retry-After`.
  */
 const subgraphRequestErrors: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ contextValue, response }) {
         if (!contextValue.subgraphRefusedRequest || response.body.kind !== "single") return;
-        response.http.status = 400;
+        response.http.status = contextValue.subgraphRefusedRequest;
         response.body.singleResult = { errors: response.body.singleResult.errors };
+        const retryAfter = response.body.singleResult.errors?.find(
+          (e) => typeof e.extensions?.retryAfterSeconds === "number",
+        )?.extensions?.retryAfterSeconds;
+        if (retryAfter !== undefined) response.http.headers.set("retry-after", String(retryAfter));
       },
     };
   },

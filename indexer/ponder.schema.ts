@@ -33,10 +33,14 @@ export const certificate = onchainTable(
     blockNumber: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),
+  // Lists page newest first by keyset on (certified_at, id), so every filter the API offers (provider, domain, a
+  // time range, and their combinations) has an index whose order is the page order: a page reads `first` entries
+  // of one index whatever the table's size (resolvers/createLoaders.ts; test/scale/explain.test.ts checks it).
   (table) => ({
-    providerIdx: index().on(table.provider, table.id),
-    domainIdx: index().on(table.domain, table.id),
-    certifiedAtIdx: index().on(table.certifiedAt),
+    certifiedIdx: index().on(table.certifiedAt, table.id),
+    providerIdx: index().on(table.provider, table.certifiedAt, table.id),
+    domainIdx: index().on(table.domain, table.certifiedAt, table.id),
+    providerDomainIdx: index().on(table.provider, table.domain, table.certifiedAt, table.id),
   }),
 );
 

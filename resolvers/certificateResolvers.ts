@@ -7,7 +7,7 @@ import {
   certifyCoreTypedData,
 } from "../usecases/certifyCore.js";
 import { IndexerBehindError } from "../usecases/errors.js";
-import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
+import { certificateConnection } from "./certificateConnection.js";
 import type { CertificateRow } from "./rows.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -36,16 +36,17 @@ export const certificateResolvers = {
       { filter, first, after }: CertificatesArgs,
       { loaders }: SubgraphContext,
     ) => {
-      const afterId = decodeCursor(after);
-      const page = await loaders.certificatePage.load({
-        provider: filter?.provider?.toLowerCase() as `0x${string}` | undefined,
-        domain: filter?.domain ? CORE_DOMAINS[filter.domain] : undefined,
-        certifiedFrom: filter?.certifiedFrom ?? undefined,
-        certifiedBefore: filter?.certifiedBefore ?? undefined,
-        first: checkPageSize(first),
-        afterId,
-      });
-      return toConnection(page, afterId !== undefined);
+      return certificateConnection(
+        {
+          provider: filter?.provider?.toLowerCase() as `0x${string}` | undefined,
+          domain: filter?.domain ? CORE_DOMAINS[filter.domain] : undefined,
+          certifiedFrom: filter?.certifiedFrom ?? undefined,
+          certifiedBefore: filter?.certifiedBefore ?? undefined,
+        },
+        first,
+        after,
+        loaders,
+      );
     },
     certifyCoreTypedData: async (
       _: unknown,

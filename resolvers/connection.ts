@@ -1,31 +1,49 @@
 import { GraphQLError } from "graphql";
+import type { PendingQuery, Row, Sql } from "postgres";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../guard/pageSize.js";
-import type { CertificatePage } from "./rows.js";
 
-/** Opaque Relay cursors over certificate ids. */
-export function encodeCursor(id: string): string {
-  return encodeCursorOf("certificate", id);
+/**
+ * `totalCount` is exact up to this many rows; beyond it, the planner's estimate, flagged by `totalCountIsExact:
+ * false`. Counting stops after EXACT_COUNT_LIMIT + 1 index entries, so a count costs the same at any table size.
+ */
+export const EXACT_COUNT_LIMIT = 10_000;
+
+/** A list's size: `exact` false when it is the planner's estimate of a list longer than EXACT_COUNT_LIMIT. */
+export type TotalCount = { count: number; exact: boolean };
+
+/**
+ * Opaque Relay cursors: `<entity>:<key>:<key>…` base64url, the keyset position of a row (its sort keys, unique
+ * together), so a cursor of one list fits no other and paging after a deleted row still works: the next page is
+ * whatever sorts strictly after the position, not a lookup of the row.
+ */
+export function encodeCursorOf(entity: string, ...keys: string[]): string {
+  return Buffer.from([entity, ...keys].join(":")).toString("base64url");
 }
 
-export function decodeCursor(cursor: string | null | undefined): string | undefined {
-  return decodeCursorOf("certificate", cursor);
-}
-
-/** Opaque Relay cursors over the numeric ids of one entity (`derivative:12`), so a cursor of one list fits no other. */
-export function encodeCursorOf(entity: string, id: string): string {
-  return Buffer.from(`${entity}:${id}`).toString("base64url");
-}
-
-export function decodeCursorOf(entity: string, cursor: string | null | undefined): string | undefined {
+/** The keys of a cursor of `entity`, each matching its pattern; a cursor this API did not issue is BAD_USER_INPUT. */
+export function decodeCursorKeys(
+  entity: string,
+  cursor: string | null | undefined,
+  patterns: readonly RegExp[],
+): string[] | undefined {
   if (cursor === null || cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, "base64url").toString();
-  const match = text.startsWith(`${entity}:`) ? /^(\d{1,78})$/.exec(text.slice(entity.length + 1)) : null;
+  const [name, ...keys] = Buffer.from(cursor, "base64url").toString().split(":");
   // The cursor is never echoed: it is opaque, and whatever a client sends in its place could be huge.
-  if (!match)
+  if (name !== entity || keys.length !== patterns.length || keys.some((k, i) => !patterns[i]?.test(k)))
     throw new GraphQLError("after is not a cursor this API issued (pass a cursor or endCursor from a page)", {
       extensions: { code: "BAD_USER_INPUT" },
     });
-  return match[1];
+  return keys;
+}
+
+/** An unsigned integer key (ids, block numbers, unix seconds, wei). */
+export const UINT_KEY = /^\d{1,78}$/;
+/** A lower-case address key. */
+export const ADDRESS_KEY = /^0x[0-9a-f]{40}$/;
+
+/** The one key of a cursor over a list sorted by numeric id alone (`derivative:12`). */
+export function decodeCursorOf(entity: string, cursor: string | null | undefined): string | undefined {
+  return decodeCursorKeys(entity, cursor, [UINT_KEY])?.[0];
 }
 
 export function checkPageSize(first: number | null | undefined): number {
@@ -37,16 +55,49 @@ export function checkPageSize(first: number | null | undefined): number {
   return size;
 }
 
-export function toConnection(page: CertificatePage, hasPreviousPage: boolean) {
-  const edges = page.rows.map((node) => ({ cursor: encodeCursor(node.id), node }));
+export type ToConnectionParameters<T> = {
+  rows: T[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  cursorOf: (row: T) => string;
+  /** Runs only when a client selects `totalCount` or `totalCountIsExact` (the loader shares one count). */
+  totalCount: () => Promise<TotalCount>;
+};
+
+/** A Relay connection; `totalCount` and `totalCountIsExact` are resolvers, so an unselected count costs nothing. */
+export function toConnection<T>({
+  rows,
+  hasNextPage,
+  hasPreviousPage,
+  cursorOf,
+  totalCount,
+}: ToConnectionParameters<T>) {
+  const edges = rows.map((node) => ({ cursor: cursorOf(node), node }));
   return {
     edges,
-    totalCount: page.totalCount,
+    totalCount: async () => (await totalCount()).count,
+    totalCountIsExact: async () => (await totalCount()).exact,
     pageInfo: {
-      hasNextPage: page.hasNextPage,
+      hasNextPage,
       hasPreviousPage,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+/**
+ * The planner's row estimate for `query` (EXPLAIN, nothing is read): the count of a list longer than
+ * EXACT_COUNT_LIMIT. Never below EXACT_COUNT_LIMIT + 1, which the bounded count has already seen.
+ */
+export async function estimateRowCount(sql: Sql, query: PendingQuery<Row[]>): Promise<number> {
+  const [row] = await sql<Row[]>`explain (format json) ${query}`;
+  const plan = (Object.values(row ?? {})[0] as [{ Plan: Record<string, number> }] | undefined)?.[0]?.Plan;
+  const rows = plan?.["Plan Rows"] ?? plan?.planRows ?? 0;
+  return Math.max(Math.round(rows), EXACT_COUNT_LIMIT + 1);
+}
+
+/** A count that `count(*) … limit EXACT_COUNT_LIMIT + 1` found, exact when within the limit, else estimated. */
+export async function toTotalCount(count: number, estimate: () => Promise<number>): Promise<TotalCount> {
+  return count <= EXACT_COUNT_LIMIT ? { count, exact: true } : { count: await estimate(), exact: false };
 }

@@ -1,5 +1,12 @@
 import DataLoader from "dataloader";
 import type { Sql } from "postgres";
+import { batchByShape } from "./batchByShape.js";
+import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
+import {
+  type DerivativeFilterKey,
+  type DerivativePageKey,
+  derivativeListQueries,
+} from "./derivativeListQueries.js";
 
 /** A `derivative` view row (camel-cased; numeric(78) columns arrive as strings). */
 export type DerivativeRow = {
@@ -18,28 +25,20 @@ export type DerivativeRow = {
   transactionHash: `0x${string}`;
 };
 
-export type DerivativeFilterKey = {
-  owner?: `0x${string}` | undefined;
-  kind?: number | undefined;
-  certificate?: string | undefined;
-};
-
-export type DerivativePageKey = DerivativeFilterKey & { first: number; afterId?: string | undefined };
+export type { DerivativeFilterKey, DerivativePageKey };
 
 /**
  * Per-request loaders for derivatives. Pages are keyset pages on the id (newest first) over an index whatever the
- * filter, so a page costs the same at any table size; the total is counted only when a client selects it.
+ * filter, so a page costs the same at any table size; the total is counted only when a client selects it, exactly
+ * up to EXACT_COUNT_LIMIT and estimated beyond (derivativeListQueries).
  */
 export function createDerivativeLoaders(sql: Sql, schema: string) {
   const table = (name: string) => sql(`${schema}.${name}`);
-  const where = (key: DerivativeFilterKey) => sql`
-    ${key.owner === undefined ? sql`` : sql`and d.owner = ${key.owner}`}
-    ${key.kind === undefined ? sql`` : sql`and d.kind = ${key.kind}`}
-    ${
-      key.certificate === undefined
-        ? sql``
-        : sql`and d.id in (select derivative_id from ${table("derivative_core")} where certificate_id = ${key.certificate}::numeric)`
-    }`;
+  const derivatives = derivativeListQueries(sql, schema);
+  const shapeOf = (key: DerivativePageKey | DerivativeFilterKey) =>
+    [key.owner, key.kind, key.certificate, "afterId" in key ? key.afterId : undefined]
+      .map((v) => Number(v !== undefined))
+      .join("");
 
   const derivativeById = new DataLoader<string, DerivativeRow | undefined>(async (ids) => {
     const rows = await sql<DerivativeRow[]>`
@@ -61,28 +60,27 @@ export function createDerivativeLoaders(sql: Sql, schema: string) {
     { rows: DerivativeRow[]; hasNextPage: boolean },
     string
   >(
-    (keys) =>
-      Promise.all(
-        keys.map(async (key) => {
-          const rows = await sql<DerivativeRow[]>`
-            select * from ${table("derivative")} d where true ${where(key)}
-              ${key.afterId === undefined ? sql`` : sql`and d.id < ${key.afterId}::numeric`}
-            order by d.id desc limit ${key.first + 1}`;
-          return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
-        }),
-      ),
+    async (keys) => {
+      const rowsPerKey = await batchByShape(keys, shapeOf, (group) => derivatives.page(group));
+      return keys.map((key, i) => {
+        const rows = (rowsPerKey[i] ?? []) as DerivativeRow[];
+        return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
+      });
+    },
     { cacheKeyFn: (key) => JSON.stringify(key) },
   );
 
-  const derivativeCount = new DataLoader<DerivativeFilterKey, number, string>(
-    (keys) =>
-      Promise.all(
-        keys.map(async (key) => {
-          const [{ count } = { count: "0" }] = await sql<{ count: string }[]>`
-            select count(*) from ${table("derivative")} d where true ${where(key)}`;
-          return Number(count);
-        }),
-      ),
+  const derivativeCount = new DataLoader<DerivativeFilterKey, TotalCount, string>(
+    async (keys) => {
+      const countsPerKey = await batchByShape(keys, shapeOf, (group) => derivatives.boundedCount(group));
+      return Promise.all(
+        keys.map((key, i) =>
+          toTotalCount(countsPerKey[i]?.[0]?.count ?? 0, () =>
+            estimateRowCount(sql, derivatives.matching(key)),
+          ),
+        ),
+      );
+    },
     { cacheKeyFn: (key) => JSON.stringify(key) },
   );
 

@@ -1,5 +1,8 @@
 import DataLoader from "dataloader";
 import type { Sql } from "postgres";
+import { batchByShape } from "./batchByShape.js";
+import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
+import { governanceListQueries } from "./governanceListQueries.js";
 
 /** Rows of the governance views as `postgres` returns them (camel-cased; numeric columns as decimal strings). */
 export type ProposalRow = {
@@ -90,15 +93,8 @@ export type Page<T> = { rows: T[]; hasNextPage: boolean };
  */
 export function createGovernanceLoaders(sql: Sql, schema: string) {
   const table = (name: string) => sql(`${schema}.${name}`);
-  const headBlock = sql`(select min(substring(latest_checkpoint from 27 for 16)::numeric) from ${table("_ponder_checkpoint")})`;
-  const proposalColumns = sql`
-    p.*,
-    coalesce((select s.total_staked from ${table("stake_event")} s
-              where s.block_number <= p.vote_start order by s.block_number desc limit 1), 0) as snapshot_total_stake,
-    coalesce((select c.value from ${table("governor_setting_change")} c
-              where c.name = 'quorum_numerator' and c.block_number <= p.vote_start
-              order by c.block_number desc limit 1), 0) as quorum_numerator,
-    ${headBlock} as head_block`;
+  const lists = governanceListQueries(sql, schema);
+  const { headBlock, proposalColumns } = lists;
 
   const proposalById = new DataLoader<string, ProposalRow | undefined>(async (ids) => {
     const rows = await sql<ProposalRow[]>`
@@ -110,64 +106,45 @@ export function createGovernanceLoaders(sql: Sql, schema: string) {
   const proposalPage = new DataLoader<ProposalPageKey, Page<ProposalRow>, string>(
     (keys) =>
       Promise.all(
-        keys.map(async ({ first, after }) => {
-          const rows = await sql<ProposalRow[]>`
-            select ${proposalColumns} from ${table("proposal")} p
-            where ${after === undefined ? sql`true` : sql`(p.created_block, p.id) < (${after.createdBlock}::numeric, ${after.id}::numeric)`}
-            order by p.created_block desc, p.id desc
-            limit ${first + 1}`;
-          return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+        keys.map(async (key) => {
+          const rows = await lists.proposalPage(key);
+          return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
         }),
       ),
     { cacheKeyFn: (key) => JSON.stringify(key) },
   );
 
-  const proposalCount = new DataLoader<"all", number>(async (keys) => {
-    const [{ count } = { count: 0 }] = await sql<{ count: number }[]>`
-      select count(*)::int as count from ${table("proposal")}`;
-    return keys.map(() => count);
+  const proposalCount = new DataLoader<"all", TotalCount>(async (keys) => {
+    const [{ count } = { count: 0 }] = await lists.proposalBoundedCount();
+    const total = await toTotalCount(count, () => estimateRowCount(sql, lists.proposalMatching()));
+    return keys.map(() => total);
   });
 
-  /** Pages of votes, newest first; the proposals of one list share one statement (a window per proposal). */
+  /** Keyset pages of votes, newest first; the proposals of one list share one statement (a LATERAL join). */
   const votePage = new DataLoader<VotePageKey, Page<VoteRow>, string>(
     async (keys) => {
-      const groups = new Map<string, VotePageKey[]>();
-      for (const key of keys) {
-        const shape = JSON.stringify([key.first, key.after]);
-        groups.set(shape, [...(groups.get(shape) ?? []), key]);
-      }
-      const pages = new Map<string, Page<VoteRow>>();
-      await Promise.all(
-        [...groups.values()].map(async (group) => {
-          const { first, after } = group[0] as VotePageKey;
-          const rows = await sql<(VoteRow & { pageRank: string })[]>`
-            select * from (
-              select v.*, row_number() over (partition by v.proposal_id order by v.block_number desc, v.voter desc) as page_rank
-              from ${table("vote")} v
-              where v.proposal_id = any(${group.map((k) => k.proposalId)}::numeric[])
-                ${after === undefined ? sql`` : sql`and (v.block_number, v.voter) < (${after.blockNumber}::numeric, ${after.voter})`}
-            ) ranked
-            where ranked.page_rank <= ${first + 1}
-            order by ranked.block_number desc, ranked.voter desc`;
-          for (const key of group) {
-            const mine = rows
-              .filter((row) => row.proposalId === key.proposalId)
-              .map(({ pageRank: _, ...row }) => row as VoteRow);
-            pages.set(votePageKey(key), { rows: mine.slice(0, first), hasNextPage: mine.length > first });
-          }
-        }),
+      const rowsPerKey = await batchByShape(
+        keys,
+        (key) => String(key.after !== undefined),
+        (group) => lists.votePage(group),
       );
-      return keys.map((key) => pages.get(votePageKey(key)) as Page<VoteRow>);
+      return keys.map((key, i) => {
+        const rows = (rowsPerKey[i] ?? []) as VoteRow[];
+        return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
+      });
     },
     { cacheKeyFn: votePageKey },
   );
 
-  const voteCount = new DataLoader<string, number>(async (proposalIds) => {
-    const rows = await sql<{ proposalId: string; count: number }[]>`
-      select proposal_id, count(*)::int as count from ${table("vote")}
-      where proposal_id = any(${proposalIds as string[]}::numeric[]) group by proposal_id`;
-    const byId = new Map(rows.map((row) => [row.proposalId, row.count]));
-    return proposalIds.map((id) => byId.get(id) ?? 0);
+  const voteCount = new DataLoader<string, TotalCount>(async (proposalIds) => {
+    const rows = await lists.voteBoundedCount(proposalIds);
+    return Promise.all(
+      proposalIds.map((id, i) =>
+        toTotalCount(rows.find((row) => row.batchIndex === i)?.count ?? 0, () =>
+          estimateRowCount(sql, lists.voteMatching(id)),
+        ),
+      ),
+    );
   });
 
   /** One vote by `${proposalId}:${voter}` (voter lower-case). */
@@ -192,23 +169,18 @@ export function createGovernanceLoaders(sql: Sql, schema: string) {
   const nodePage = new DataLoader<NodePageKey, Page<NodeStakeRow>, string>(
     (keys) =>
       Promise.all(
-        keys.map(async ({ first, after }) => {
-          const rows = await sql<NodeStakeRow[]>`
-            select account, staked, pending_unstake, unlock_at from ${table("node_stake")}
-            where (staked > 0 or pending_unstake > 0)
-              ${after === undefined ? sql`` : sql`and (staked < ${after.staked}::numeric or (staked = ${after.staked}::numeric and account > ${after.account}))`}
-            order by staked desc, account asc
-            limit ${first + 1}`;
-          return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+        keys.map(async (key) => {
+          const rows = await lists.nodePage(key);
+          return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
         }),
       ),
     { cacheKeyFn: (key) => JSON.stringify(key) },
   );
 
-  const nodeCount = new DataLoader<"all", number>(async (keys) => {
-    const [{ count } = { count: 0 }] = await sql<{ count: number }[]>`
-      select count(*)::int as count from ${table("node_stake")} where staked > 0 or pending_unstake > 0`;
-    return keys.map(() => count);
+  const nodeCount = new DataLoader<"all", TotalCount>(async (keys) => {
+    const [{ count } = { count: 0 }] = await lists.nodeBoundedCount();
+    const total = await toTotalCount(count, () => estimateRowCount(sql, lists.nodeMatching()));
+    return keys.map(() => total);
   });
 
   const derivationRules = new DataLoader<"all", DerivationRuleRow[]>(async (keys) => {

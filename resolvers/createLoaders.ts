@@ -1,18 +1,18 @@
 import DataLoader from "dataloader";
 import type { Sql } from "postgres";
+import { batchByShape } from "./batchByShape.js";
+import {
+  type CertificateFilterKey,
+  type CertificatePageKey,
+  certificateKeyShape,
+  certificateListQueries,
+} from "./certificateListQueries.js";
+import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
 import { createDerivativeLoaders } from "./createDerivativeLoaders.js";
 import { createGovernanceLoaders } from "./createGovernanceLoaders.js";
 import type { CertificatePage, CertificateRow, ProviderRow } from "./rows.js";
 
-export type CertificatePageKey = {
-  provider?: `0x${string}` | undefined;
-  domain?: number | undefined;
-  certifiedFrom?: number | undefined;
-  certifiedBefore?: number | undefined;
-  first: number;
-  /** Exclusive upper bound on certificate id (pages run newest first). */
-  afterId?: string | undefined;
-};
+export type { CertificateFilterKey, CertificatePageKey };
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -22,6 +22,7 @@ export type Loaders = ReturnType<typeof createLoaders>;
  */
 export function createLoaders(sql: Sql, schema: string) {
   const table = (name: string) => sql(`${schema}.${name}`);
+  const certificates = certificateListQueries(sql, schema);
 
   const certificateById = new DataLoader<string, CertificateRow | undefined>(async (ids) => {
     const rows = await sql<
@@ -47,68 +48,45 @@ export function createLoaders(sql: Sql, schema: string) {
   });
 
   /**
-   * Pages of certificates. Keys that differ only by provider (a list of providers each asking for its first N)
-   * share one statement: a window function numbers each provider's certificates and counts them.
+   * Keyset pages of certificates, newest first. Keys of one shape (a list of providers each asking for its first
+   * N) share one statement, each key reading at most N + 1 entries of an index.
    */
   const certificatePage = new DataLoader<CertificatePageKey, CertificatePage, string>(
     async (keys) => {
-      const groups = new Map<string, CertificatePageKey[]>();
-      for (const key of keys) {
-        const shape = JSON.stringify({ ...key, provider: undefined });
-        groups.set(shape, [...(groups.get(shape) ?? []), key]);
-      }
-      const pages = new Map<string, CertificatePage>();
-      await Promise.all(
-        [...groups.values()].map(async (group) => {
-          const { domain, certifiedFrom, certifiedBefore, first, afterId } = group[0] as CertificatePageKey;
-          const providers = group
-            .map((key) => key.provider)
-            .filter((p): p is `0x${string}` => p !== undefined);
-          const byProvider = providers.length > 0;
-          const rows = await sql<(CertificateRow & { pageRank: string; totalCount: string })[]>`
-            select * from (
-              select c.*,
-                count(*) over (partition by ${byProvider ? sql`c.provider` : sql`1`}) as total_count,
-                count(*) filter (where ${afterId === undefined ? sql`true` : sql`c.id < ${afterId}::numeric`})
-                  over (partition by ${byProvider ? sql`c.provider` : sql`1`} order by c.id desc) as page_rank
-              from ${table("certificate")} c
-              where true
-                ${byProvider ? sql`and c.provider = any(${providers})` : sql``}
-                ${domain === undefined ? sql`` : sql`and c.domain = ${domain}`}
-                ${certifiedFrom === undefined ? sql`` : sql`and c.certified_at >= ${certifiedFrom}`}
-                ${certifiedBefore === undefined ? sql`` : sql`and c.certified_at < ${certifiedBefore}`}
-            ) ranked
-            where ${afterId === undefined ? sql`true` : sql`ranked.id < ${afterId}::numeric`} and ranked.page_rank <= ${first + 1}
-            order by ranked.id desc`;
-          const pageOf = (provider: string | undefined) => {
-            const mine = rows.filter((row) => provider === undefined || row.provider === provider);
-            return {
-              rows: mine
-                .slice(0, first)
-                .map(({ pageRank: _, totalCount: __, ...row }) => row as CertificateRow),
-              hasNextPage: mine.length > first,
-              totalCount: Number(mine[0]?.totalCount ?? 0),
-            };
-          };
-          for (const key of group) pages.set(pageKey(key), pageOf(key.provider));
-        }),
+      const rowsPerKey = await batchByShape(keys, certificateKeyShape, (group) => certificates.page(group));
+      return keys.map((key, i) => {
+        const rows = (rowsPerKey[i] ?? []) as CertificateRow[];
+        return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
+      });
+    },
+    { cacheKeyFn: (key) => JSON.stringify(key) },
+  );
+
+  /**
+   * How many certificates match a filter, only when a client selects it. A provider's alone is exact from its
+   * provider row (the indexer keeps `certificate_count`, and the row is usually loaded already); any other filter
+   * is counted up to EXACT_COUNT_LIMIT + 1 rows, beyond which the planner's estimate stands in, flagged inexact.
+   */
+  const certificateCount = new DataLoader<CertificateFilterKey, TotalCount, string>(
+    async (keys) => {
+      const providerOnly = (key: CertificateFilterKey) =>
+        key.provider !== undefined && certificateKeyShape(key) === "10000";
+      const counted = keys.filter((key) => !providerOnly(key));
+      const countsPerKey = await batchByShape(counted, certificateKeyShape, (group) =>
+        certificates.boundedCount(group),
       );
-      // A page past the last row has no row to carry the total: count those separately (rare: only past the end).
+      const countOf = new Map(counted.map((key, i) => [key, countsPerKey[i]?.[0]?.count ?? 0]));
       return Promise.all(
         keys.map(async (key) => {
-          const page = pages.get(pageKey(key)) as CertificatePage;
-          if (page.rows.length > 0 || key.afterId === undefined) return page;
-          const [{ count } = { count: "0" }] = await sql<{ count: string }[]>`
-            select count(*) from ${table("certificate")} c where true
-              ${key.provider === undefined ? sql`` : sql`and c.provider = ${key.provider}`}
-              ${key.domain === undefined ? sql`` : sql`and c.domain = ${key.domain}`}
-              ${key.certifiedFrom === undefined ? sql`` : sql`and c.certified_at >= ${key.certifiedFrom}`}
-              ${key.certifiedBefore === undefined ? sql`` : sql`and c.certified_at < ${key.certifiedBefore}`}`;
-          return { ...page, totalCount: Number(count) };
+          if (providerOnly(key)) {
+            const row = await providerByAddress.load(key.provider as string);
+            return { count: row?.certificateCount ?? 0, exact: true };
+          }
+          return toTotalCount(countOf.get(key) ?? 0, () => estimateRowCount(sql, certificates.matching(key)));
         }),
       );
     },
-    { cacheKeyFn: pageKey },
+    { cacheKeyFn: (key) => JSON.stringify(key) },
   );
 
   return {
@@ -116,18 +94,8 @@ export function createLoaders(sql: Sql, schema: string) {
     providerByAddress,
     eraBalanceByAddress,
     certificatePage,
+    certificateCount,
     ...createDerivativeLoaders(sql, schema),
     ...createGovernanceLoaders(sql, schema),
   };
-}
-
-function pageKey(key: CertificatePageKey): string {
-  return JSON.stringify([
-    key.provider,
-    key.domain,
-    key.certifiedFrom,
-    key.certifiedBefore,
-    key.first,
-    key.afterId,
-  ]);
 }

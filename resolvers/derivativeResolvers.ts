@@ -5,7 +5,7 @@ import { deriveValue } from "../usecases/deriveValue.js";
 import { IndexerBehindError } from "../usecases/errors.js";
 import { channelMaskOf, prepareDerivation } from "../usecases/prepareDerivation.js";
 import { summariseDerivation } from "../usecases/summariseDerivation.js";
-import { checkPageSize, decodeCursorOf, encodeCursorOf } from "./connection.js";
+import { checkPageSize, decodeCursorOf, encodeCursorOf, toConnection } from "./connection.js";
 import type { DerivativeFilterKey, DerivativeRow } from "./createDerivativeLoaders.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -24,26 +24,7 @@ const modelIdOf = (row: DerivativeRow) => hexToString(row.modelId, { size: 32 })
 /** The stored derivation record (features, parameters, output) of a derivative, once per request. */
 const recordOf = (row: DerivativeRow, { hub }: SubgraphContext) => hub.derivations.get(row.outputHash);
 
-function connection(
-  rows: DerivativeRow[],
-  hasNextPage: boolean,
-  hasPreviousPage: boolean,
-  count: () => Promise<number>,
-) {
-  const edges = rows.map((node) => ({ cursor: encodeCursorOf("derivative", node.id), node }));
-  return {
-    edges,
-    // A resolver, not a value: counted only when a client selects it.
-    totalCount: count,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
-}
-
+/** A keyset page of derivatives newest first; the cursor is the last row's id, the count loaded only when selected. */
 async function page(
   filter: DerivativeFilterKey,
   first: number | null | undefined,
@@ -53,7 +34,13 @@ async function page(
   const afterId = decodeCursorOf("derivative", after);
   const size = checkPageSize(first);
   const { rows, hasNextPage } = await loaders.derivativePage.load({ ...filter, first: size, afterId });
-  return connection(rows, hasNextPage, afterId !== undefined, () => loaders.derivativeCount.load(filter));
+  return toConnection<DerivativeRow>({
+    rows,
+    hasNextPage,
+    hasPreviousPage: afterId !== undefined,
+    cursorOf: (row) => encodeCursorOf("derivative", row.id),
+    totalCount: () => loaders.derivativeCount.load(filter),
+  });
 }
 
 export const derivativeResolvers = {

@@ -1,4 +1,3 @@
-import { GraphQLError } from "graphql";
 import type { Address, Hex } from "viem";
 import { IndexerBehindError, UnknownProposalError } from "../usecases/errors.js";
 import { castVote, prepareVote } from "../usecases/governance/castVote.js";
@@ -22,7 +21,15 @@ import {
   domainNames,
   kindNames,
 } from "../usecases/governance/ruleChanges.js";
-import { checkPageSize } from "./connection.js";
+import {
+  ADDRESS_KEY,
+  checkPageSize,
+  decodeCursorKeys,
+  encodeCursorOf,
+  type TotalCount,
+  toConnection,
+  UINT_KEY,
+} from "./connection.js";
 import type {
   CertificationFloorRow,
   DerivationRuleRow,
@@ -35,48 +42,21 @@ type PageArgs = { first?: number | null; after?: string | null };
 
 // ------------------------------------------------------------------ cursors
 
-/** Opaque keyset cursors: `<entity>:<part>:<part>`, base64url. A cursor of one list fits no other. */
-function encodeCursor(entity: string, ...parts: string[]): string {
-  return Buffer.from([entity, ...parts].join(":")).toString("base64url");
-}
-
-function decodeCursor(
-  entity: string,
-  cursor: string | null | undefined,
-  parts: RegExp[],
-): string[] | undefined {
-  if (cursor === null || cursor === undefined) return undefined;
-  const [name, ...values] = Buffer.from(cursor, "base64url").toString().split(":");
-  // The cursor is never echoed: it is opaque, and whatever a client sends in its place could be huge.
-  if (name !== entity || values.length !== parts.length || values.some((v, i) => !parts[i]?.test(v)))
-    throw new GraphQLError("after is not a cursor this API issued (pass a cursor or endCursor from a page)", {
-      extensions: { code: "BAD_USER_INPUT" },
-    });
-  return values;
-}
-
-const UINT = /^\d{1,78}$/;
-const ADDRESS = /^0x[0-9a-f]{40}$/;
+/** Opaque keyset cursors: `<entity>:<key>:<key>`, base64url (connection.ts). A cursor of one list fits no other. */
+const encodeCursor = encodeCursorOf;
+const decodeCursor = decodeCursorKeys;
+const UINT = UINT_KEY;
+const ADDRESS = ADDRESS_KEY;
 
 function connection<T>(
   rows: T[],
   hasNextPage: boolean,
   hasPreviousPage: boolean,
   cursorOf: (row: T) => string,
-  totalCount: () => Promise<number>,
+  totalCount: () => Promise<TotalCount>,
 ) {
-  const edges = rows.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
-    edges,
-    // A resolver, not a value: counted only when a client selects it.
-    totalCount,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  // `totalCount` stays a resolver: counted only when a client selects it.
+  return toConnection({ rows, hasNextPage, hasPreviousPage, cursorOf, totalCount });
 }
 
 // ------------------------------------------------------------------ helpers

@@ -5,7 +5,7 @@ import {
   registerProvider,
   registerProviderTypedData,
 } from "../usecases/registerProvider.js";
-import { checkPageSize, decodeCursor, toConnection } from "./connection.js";
+import { certificateConnection } from "./certificateConnection.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
 /** A provider reference: partners may extend any address, registered or not. */
@@ -41,14 +41,6 @@ export const providerResolvers = {
       { address }: ProviderRef,
       { first, after }: { first?: number | null; after?: string | null },
       { loaders }: SubgraphContext,
-    ) => {
-      const afterId = decodeCursor(after);
-      const page = await loaders.certificatePage.load({
-        provider: lower(address),
-        first: checkPageSize(first),
-        afterId,
-      });
-      return toConnection(page, afterId !== undefined);
-    },
+    ) => certificateConnection({ provider: lower(address) }, first, after, loaders),
   },
 };

@@ -24,4 +24,4 @@ export type ProviderRow = {
   certificateCount: number;
 };
 
-export type CertificatePage = { rows: CertificateRow[]; hasNextPage: boolean; totalCount: number };
+export type CertificatePage = { rows: CertificateRow[]; hasNextPage: boolean };

@@ -1,4 +1,4 @@
-import type { PublicClient } from "viem";
+import { BlockNotFoundError, type PublicClient } from "viem";
 import { indexedBlock } from "./indexedBlock.js";
 
 export type IndexerStatus = {
@@ -19,13 +19,16 @@ export type IndexerClient = {
   url: string;
   maxLagBlocks: number;
   status: () => Promise<IndexerStatus>;
-  /** Resolves once every block up to `blockNumber` is indexed; rejects after `timeoutMs`. */
+  /**
+   * Resolves once every block up to `blockNumber` is indexed, from the chain as it is now (not from a branch a
+   * reorg replaced); rejects after `timeoutMs`.
+   */
   waitForBlock: (blockNumber: bigint, timeoutMs?: number) => Promise<void>;
 };
 
 export type CreateIndexerClientParameters = {
   url: string;
-  publicClient: Pick<PublicClient, "getBlockNumber">;
+  publicClient: Pick<PublicClient, "getBlockNumber" | "getBlock">;
   /** How far behind the chain head the indexer may be and still count as live (caldera.config.json). */
   maxLagBlocks: number;
   /**
@@ -52,6 +55,7 @@ export function createIndexerClient({
     if (progress === undefined || reported < 0n) return reported;
     const target = head !== undefined && head < progress.target ? head : progress.target;
     if (progress.reached >= target) return reported;
+    // biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only
     return progress.reached < reported ? progress.reached : reported;
   };
   return {
@@ -73,11 +77,47 @@ export function createIndexerClient({
     },
     waitForBlock: async (blockNumber, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
-      while ((await indexedBlockNow()) < blockNumber) {
+      while ((await indexedBlockNow()) < blockNumber || !(await onTheChain(url, publicClient))) {
         if (Date.now() > deadline)
           throw new Error(`the indexer did not reach block ${blockNumber} in ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 25));
       }
     },
   };
+}
+
+/**
+ * Whether the block ponder last indexed is still the chain's block at that height. Right after a reorg (or a chain
+ * restarted from older state) ponder may not have noticed yet: its `/status` still shows a height it reached on the
+ * old branch, where the same block number held other transactions — a certificate id the chain has since given to
+ * another certificate. `/status` has no block hash, so the block's timestamp stands in for it (a replacement block
+ * is mined later; only one in the same second would pass). A chain that does not answer does not hold the wait up.
+ */
+async function onTheChain(url: string, publicClient: Pick<PublicClient, "getBlock">): Promise<boolean> {
+  const checkpoint = await checkpointBlock(url);
+  if (checkpoint === undefined) return false;
+  try {
+    const block = await publicClient.getBlock({ blockNumber: checkpoint.number });
+    return Number(block.timestamp) === checkpoint.timestamp;
+  } catch (error) {
+    return !(error instanceof BlockNotFoundError);
+  }
+}
+
+/** ponder's latest checkpoint block (number and timestamp) of its one chain, from `/status`. */
+async function checkpointBlock(url: string): Promise<{ number: bigint; timestamp: number } | undefined> {
+  const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2_000) }).catch(
+    () => undefined,
+  );
+  if (!response?.ok) return undefined;
+  const status = (await response.json().catch(() => ({}))) as Record<
+    string,
+    { block?: { number?: number; timestamp?: number } }
+  >;
+  const blocks = Object.values(status).flatMap((chain) =>
+    chain.block?.number === undefined || chain.block.timestamp === undefined
+      ? []
+      : [{ number: BigInt(chain.block.number), timestamp: chain.block.timestamp }],
+  );
+  return blocks.length === 1 ? blocks[0] : undefined;
 }

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
 import { BaseError } from "../errors/BaseError.js";
 import type { ErrorCode } from "../errors/errorCodes.js";
+import type { ObserveApolloReturnType } from "./observeApollo.js";
+import { type RequestContext, requestContext } from "./requestContext.js";
 
 /**
  * Who sent a request, for the context: what Apollo's HTTP request does not carry, plus its request headers and the
@@ -25,6 +27,12 @@ export type ServeApolloParameters<Context extends BaseContext> = {
   readiness: () => Promise<Readiness>;
   /** A POST body over this many bytes is refused with 413 `REQUEST_TOO_LARGE`, without reading the rest of it. */
   maxBodyBytes: number;
+  /** The interface to listen on: loopback unless the process serves other hosts (a container: `0.0.0.0`). */
+  host?: string | undefined;
+  /** How long `stop()` lets requests in flight finish before it cuts their connections. */
+  drainTimeoutMs?: number | undefined;
+  /** Metrics (served at `GET /metrics`) and request log lines; its `plugin` must be among the server's plugins. */
+  observe?: ObserveApolloReturnType | undefined;
 };
 
 export type Readiness = { ready: boolean } & Record<string, unknown>;
@@ -55,11 +63,30 @@ export async function serveApollo<Context extends BaseContext>({
   context,
   readiness,
   maxBodyBytes,
+  host = "127.0.0.1",
+  drainTimeoutMs = 10_000,
+  observe,
 }: ServeApolloParameters<Context>): Promise<ServedApollo> {
   await server.start();
+  let draining = false;
+  // While draining, every response closes its connection, so a keep-alive client (the gateway) opens its next
+  // request elsewhere instead of on a socket about to be cut.
+  const closeIfDraining = (res: ServerResponse) => {
+    if (draining && !res.headersSent) res.setHeader("connection", "close");
+  };
   const http: Server = createServer(async (req, res) => {
+    closeIfDraining(res);
     const url = new URL(req.url ?? "/", "http://localhost");
+    const startedAt = performance.now();
+    let observed: RequestContext | undefined;
     try {
+      if (url.pathname !== "/graphql" && url.pathname !== "/")
+        res.once("finish", () => observe?.metrics.httpRequest(url.pathname, res.statusCode));
+      if (url.pathname === "/metrics" && observe) {
+        const { registry } = observe.metrics;
+        const text = await registry.metrics();
+        return void res.writeHead(200, { "content-type": registry.contentType }).end(text);
+      }
       if (url.pathname === "/health")
         return void res.writeHead(200, { "content-type": "text/plain" }).end("ok");
       if (url.pathname === "/ready") {
@@ -75,35 +102,50 @@ export async function serveApollo<Context extends BaseContext>({
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers))
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
-      const body = req.method === "POST" ? await readJson(req, maxBodyBytes) : undefined;
       const sentId = headers.get(REQUEST_ID_HEADER);
       const requestId = sentId && /^[\w.:-]{1,64}$/.test(sentId) ? sentId : randomUUID();
       res.setHeader(REQUEST_ID_HEADER, requestId);
+      // The request id travels with everything this request runs (SQL statements, use cases): see requestContext.
+      observed = { requestId, startedAt, observed: false };
+      const body = req.method === "POST" ? await readJson(req, maxBodyBytes) : undefined;
       const caller: Caller = { remoteAddress: req.socket.remoteAddress, headers, requestId };
-      const response = await server.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-        context: () => context(caller),
-      });
+      const request = observed;
+      const response = await requestContext.run(request, () =>
+        server.executeHTTPGraphQLRequest({
+          httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
+          context: () => context(caller),
+        }),
+      );
+      // Refused by Apollo before its request pipeline (a batch, no content type): the plugin never saw it.
+      observe?.unanswered(request, response.status ?? 200);
+      closeIfDraining(res);
       res.statusCode = response.status ?? 200;
       for (const [key, value] of response.headers) res.setHeader(key, value);
       if (response.body.kind === "complete") return void res.end(response.body.string);
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (error) {
+      if (observed) observe?.unanswered(observed, error instanceof HttpRequestError ? error.status : 500);
       if (error instanceof HttpRequestError)
         return sendError(req, res, error.status, error.message, error.code);
       sendError(req, res, 500, (error as Error).message, "INTERNAL_SERVER_ERROR");
     }
   });
   http.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => http.listen(port, host, resolve));
   const actualPort = (http.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actualPort}/graphql`,
     port: actualPort,
+    // Drain: stop accepting connections, drop idle keep-alive ones, let requests in flight finish (so a rolling
+    // restart fails none of them), and cut whatever is still open after `drainTimeoutMs`.
     stop: async () => {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
+      draining = true;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const deadline = setTimeout(() => http.closeAllConnections(), drainTimeoutMs);
+      await closed;
+      clearTimeout(deadline);
       await server.stop();
     },
   };

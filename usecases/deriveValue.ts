@@ -1,6 +1,5 @@
 import { type Hex, parseEventLogs, type TypedDataDefinition } from "viem";
 import { derivativeRegistryAbi } from "../contracts/generated/abis.js";
-import { proveDerivationBinding } from "../prover/proveDerivationBinding.js";
 import type { SolidityGroth16Proof } from "../prover/toSolidityProof.js";
 import { assertIndexerLive } from "./assertIndexerLive.js";
 import type { HubServices } from "./HubServices.js";
@@ -63,29 +62,32 @@ export async function deriveValue(
   await assertIndexerLive(hub);
 
   const started = performance.now();
-  const proofs: SolidityGroth16Proof[] = [];
-  for (const [i, core] of prepared.cores.entries()) {
-    const coreId = request.coreIds[i] as bigint;
-    const bindingHash = await hub.publicClient.readContract({
-      address: registry,
-      abi: derivativeRegistryAbi,
-      functionName: "bindingHash",
-      args: [
-        request.provider,
-        request.ruleId,
-        coreId,
-        request.modelId,
-        request.modelVersionHash,
-        request.outputHash,
-      ],
-    });
-    const { proof } = await proveDerivationBinding({
-      prepared: core.prepared,
-      channelMask: request.channelMask,
-      bindingHash,
-    });
-    proofs.push(proof);
-  }
+  // One binding proof per certificate, all in the prover's worker pool at once (in parallel when it has the
+  // workers); a full queue is BUSY before any transaction.
+  const proofs: SolidityGroth16Proof[] = await Promise.all(
+    prepared.cores.map(async (core, i) => {
+      const coreId = request.coreIds[i] as bigint;
+      const bindingHash = await hub.publicClient.readContract({
+        address: registry,
+        abi: derivativeRegistryAbi,
+        functionName: "bindingHash",
+        args: [
+          request.provider,
+          request.ruleId,
+          coreId,
+          request.modelId,
+          request.modelVersionHash,
+          request.outputHash,
+        ],
+      });
+      const { proof } = await hub.prover.proveDerivationBinding({
+        prepared: core.prepared,
+        channelMask: request.channelMask,
+        bindingHash,
+      });
+      return proof;
+    }),
+  );
   const proveMs = performance.now() - started;
 
   const { receipt } = await sendAndWaitIndexed({

@@ -21,9 +21,12 @@ export const derivative = onchainTable(
     blockNumber: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),
+  // Keyset pages newest first (id desc) for each filter of `derivatives` and `Provider.derivatives`; the
+  // certificate filter pages through derivative_core's (certificate_id, derivative_id) index instead.
   (table) => ({
     ownerIdx: index().on(table.owner, table.id),
     kindIdx: index().on(table.kind, table.id),
+    ownerKindIdx: index().on(table.owner, table.kind, table.id),
     outputIdx: index().on(table.outputHash),
   }),
 );

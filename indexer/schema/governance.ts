@@ -6,14 +6,19 @@ import { index, onchainTable, primaryKey } from "ponder";
  * (resolvers/), exactly as OpenZeppelin's Governor computes it.
  */
 
-export const nodeStake = onchainTable("node_stake", (t) => ({
-  account: t.hex().primaryKey(),
-  /** Active stake: the account's voting power from the next block on. */
-  staked: t.bigint().notNull(),
-  pendingUnstake: t.bigint().notNull(),
-  unlockAt: t.bigint(),
-  updatedAt: t.bigint().notNull(),
-}));
+export const nodeStake = onchainTable(
+  "node_stake",
+  (t) => ({
+    account: t.hex().primaryKey(),
+    /** Active stake: the account's voting power from the next block on. */
+    staked: t.bigint().notNull(),
+    pendingUnstake: t.bigint().notNull(),
+    unlockAt: t.bigint(),
+    updatedAt: t.bigint().notNull(),
+  }),
+  // `nodes` pages largest stake first, ties by address: the keyset order of this index.
+  (table) => ({ stakedIdx: index().on(table.staked.desc(), table.account) }),
+);
 
 export const stakeEvent = onchainTable(
   "stake_event",
@@ -106,7 +111,11 @@ export const vote = onchainTable(
     timestamp: t.bigint().notNull(),
     transactionHash: t.hex().notNull(),
   }),
-  (table) => ({ pk: primaryKey({ columns: [table.proposalId, table.voter] }) }),
+  // `Proposal.voteList` pages newest first by keyset on (block_number, voter) within a proposal.
+  (table) => ({
+    pk: primaryKey({ columns: [table.proposalId, table.voter] }),
+    listIdx: index().on(table.proposalId, table.blockNumber, table.voter),
+  }),
 );
 
 export const derivationRule = onchainTable(

@@ -123,7 +123,8 @@ function nobodyCanReadDependencies(): boolean {
   }
 }
 
-describe("npm start from a root-owned mode-700 folder with spaces in its path", () => {
+// Two cold `caldera up` runs, a certification and two stops: minutes on a busy 2-CPU machine.
+describe("npm start from a root-owned mode-700 folder with spaces in its path", { timeout: 300_000 }, () => {
   it("starts, serves, reports its status, stops cleanly, and keeps its data for the next start", async () => {
     ({ checkout, gatewayPort } = await makeCheckout());
     runAs = undefined;

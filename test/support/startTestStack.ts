@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CalderaConfig, PartnerSubgraph } from "../../config/loadCalderaConfig.js";
+import type { CalderaConfig, PartnerSubgraph, RateLimits } from "../../config/loadCalderaConfig.js";
 import { type Stack, type StartStackParameters, startStack } from "../../stack/startStack.js";
 import { removeDataDir } from "./removeDataDir.js";
 
@@ -13,19 +13,24 @@ export type TestStack = Stack & { dataDir: string; lines: string[]; teardown: ()
  */
 export async function startTestStack(
   partners: PartnerSubgraph[] = [],
-  options: Pick<StartStackParameters, "restart"> = {},
+  options: Pick<StartStackParameters, "restart" | "logger"> & {
+    /** Mutation rate limits; default: loose, since tests send many mutations from one address at once. */
+    rateLimits?: RateLimits | undefined;
+  } = {},
 ): Promise<TestStack> {
+  const { rateLimits = { mutationsPerMinute: 10_000, burst: 1_000 }, ...stackOptions } = options;
   const dataDir = mkdtempSync(join(tmpdir(), "caldera-test-"));
   const config: CalderaConfig = {
     ports: { gateway: 0, subgraph: 0, indexer: 0, postgres: 0, anvil: 0 },
     viewsSchema: "caldera",
     partners,
     maxIndexerLagBlocks: 2,
+    rateLimits,
   };
   const lines: string[] = [];
   let stack: Stack;
   try {
-    stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line), ...options });
+    stack = await startStack({ config, dataDir, env: {}, log: (line) => lines.push(line), ...stackOptions });
   } catch (error) {
     // A stack that cannot come up must say why in the test output, not leave a bare time-out.
     process.stderr.write(

@@ -1,0 +1,200 @@
+import postgres from "postgres";
+import { startGateway } from "../gateway/startGateway.js";
+import { startSubgraph } from "../resolvers/startSubgraph.js";
+import { createScratchTables } from "../test/support/createScratchTables.js";
+import { scratchProvider, seedScratchRows } from "../test/support/seedScratchRows.js";
+import { graphql, startTestStack } from "../test/support/startTestStack.js";
+import type { BenchRow, BenchSuite } from "./BenchRow.js";
+import { percentile, throughput } from "./measure.js";
+
+/**
+ * Read paths at scale. A scratch schema in the stack's Postgres holds copies of the indexer's tables with the
+ * indexes ponder builds (test/support/createScratchTables.ts), filled with generated certificates (one derivative
+ * each) to 10⁴, 10⁵ and 10⁶ rows; a subgraph started in-process reads it as its views schema, and a gateway sits
+ * in front of that subgraph. Every list query shape is timed at each volume; what matters is the ratio between the
+ * largest and the smallest volume. The schema is dropped at the end.
+ */
+const SCHEMA = "bench_scale";
+const LEVELS = [10_000, 100_000, 1_000_000];
+const SAMPLES = 60;
+const THROUGHPUT_REQUESTS = 300;
+const CONCURRENCY = 8;
+
+/** The list query shapes the API serves, with variables that hit a mid-size provider and a deep cursor. */
+const SHAPES: { name: string; query: string; variables?: (level: number) => Record<string, unknown> }[] = [
+  {
+    name: "certificates(first: 20) { totalCount … provider { address } }",
+    query: "{ certificates(first: 20) { totalCount edges { node { id provider { address } } } } }",
+  },
+  {
+    name: "certificates(first: 20) { … provider { certificates(first: 5) { totalCount … } } } (nested)",
+    query: `{ certificates(first: 20) { edges { node { id provider { address
+      certificates(first: 5) { totalCount edges { node { id } } } } } } } }`,
+  },
+  {
+    name: "provider(address) { certificates(first: 20) { totalCount … } }",
+    query: `query($a: Address!) { provider(address: $a) { certificates(first: 20) { totalCount edges { node { id } } } } }`,
+    variables: () => ({ a: scratchProvider(500) }),
+  },
+  {
+    name: "certificates(filter: domain + certifiedFrom, first: 20, after: mid-table cursor) { totalCount … }",
+    query: `query($f: CertificateFilter, $after: String) { certificates(filter: $f, first: 20, after: $after) {
+      totalCount totalCountIsExact edges { node { id domain } } } }`,
+    variables: (level) => ({
+      f: { domain: "INDUSTRIAL", certifiedFrom: new Date(1_700_000_000_000).toISOString() },
+      after: midCursor(level),
+    }),
+  },
+  {
+    name: "derivatives(filter: { kind }, first: 20) { totalCount … owner { address } }",
+    query: `{ derivatives(filter: { kind: MARKET_FORECAST }, first: 20) { totalCount edges { node { id owner { address } } } } }`,
+  },
+  {
+    name: "provider(address) { derivatives(first: 20) { totalCount … } }",
+    query: `query($a: Address!) { provider(address: $a) { derivatives(first: 20) { totalCount edges { node { id } } } } }`,
+    variables: () => ({ a: scratchProvider(500) }),
+  },
+];
+const NESTED = SHAPES[1] as (typeof SHAPES)[number];
+
+/** A cursor half-way down the table (certificates are seeded three per 12-second block). */
+function midCursor(level: number): string {
+  const id = Math.floor(level / 2);
+  return Buffer.from(`certificate:${1_700_000_000 + Math.floor(id / 3) * 12}:${id}`).toString("base64url");
+}
+
+const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
+
+export const readScaleBench: BenchSuite = {
+  name: "scale/reads",
+  run: async () => {
+    const stack = await startTestStack();
+    let capturing: { string: string; parameters: unknown[] }[] | undefined;
+    // The subgraph's own pool, as the stack sizes it; `debug` records the statements of one request on demand.
+    const sql = postgres(stack.postgresUrl, {
+      transform: postgres.camel,
+      max: 10,
+      onnotice: () => {},
+      debug: (_connection, string, parameters) => {
+        capturing?.push({ string, parameters });
+      },
+    });
+    const direct = postgres(stack.postgresUrl, { max: 10, onnotice: () => {} });
+    const stops: (() => Promise<unknown>)[] = [];
+    try {
+      await createScratchTables(sql, SCHEMA);
+      const subgraph = await startSubgraph({ sql, viewsSchema: SCHEMA, hub: stack.hub, port: 0 });
+      stops.push(subgraph.stop);
+      const timings = new Map<string, { p50: number; p99: number }[]>();
+      const seedSeconds: string[] = [];
+      let seeded = 0;
+      for (const level of LEVELS) {
+        const started = performance.now();
+        await seedScratchRows(sql, SCHEMA, { fromId: seeded + 1, toId: level });
+        seeded = level;
+        seedSeconds.push(`${((performance.now() - started) / 1000).toFixed(0)} s`);
+        // Every shape once around first, so no level pays for the process's warm-up (JIT, prepared statements).
+        for (const shape of SHAPES)
+          await timeSequential(subgraph.url, shape.query, shape.variables?.(level) ?? {}, 10);
+        for (const shape of SHAPES) {
+          const samples = await timeSequential(subgraph.url, shape.query, shape.variables?.(level) ?? {});
+          timings.set(shape.name, [
+            ...(timings.get(shape.name) ?? []),
+            { p50: percentile(samples, 50), p99: percentile(samples, 99) },
+          ]);
+        }
+      }
+      const rows: BenchRow[] = SHAPES.map(({ name }) => {
+        const levels = timings.get(name) ?? [];
+        const ratio = (levels.at(-1)?.p50 ?? Number.NaN) / (levels[0]?.p50 ?? Number.NaN);
+        return {
+          row: `${name}: p50 / p99 ms at 10⁴ · 10⁵ · 10⁶ rows, 10⁶ : 10⁴`,
+          target: "≤ 2×",
+          measured: `${levels.map((l) => `${ms(l.p50)} / ${ms(l.p99)}`).join(" · ")} → ${ratio.toFixed(2)}×`,
+          met: ratio <= 2,
+        };
+      });
+      rows.push({
+        row: "seeding 10⁴ / +9·10⁴ / +9·10⁵ certificates + derivatives (generate_series, vacuum analyze)",
+        target: "report",
+        measured: seedSeconds.join(" / "),
+        met: null,
+      });
+
+      // The physical limit: the statements one nested request issues, replayed straight through `postgres`.
+      capturing = [];
+      const check = await graphql(subgraph.url, NESTED.query);
+      const statements = capturing;
+      capturing = undefined;
+      if (check.errors) throw new Error(`nested query failed: ${JSON.stringify(check.errors)}`);
+      await throughputOf(subgraph.url, NESTED.query); // warm-up
+      const replay = () =>
+        throughput(THROUGHPUT_REQUESTS, CONCURRENCY, async () => {
+          for (const { string, parameters } of statements)
+            await direct.unsafe(string, parameters as never[], { prepare: true });
+        });
+      await replay();
+      const sqlRate = await replay();
+      const subgraphRate = await throughputOf(subgraph.url, NESTED.query);
+      rows.push({
+        row: `subgraph vs its own ${statements.length} SQL statements straight through postgres, nested query at 10⁶ (req/s)`,
+        target: "≥ 0.5×",
+        measured: `${(subgraphRate / sqlRate).toFixed(2)}× (${subgraphRate.toFixed(0)} vs ${sqlRate.toFixed(0)})`,
+        met: subgraphRate / sqlRate >= 0.5,
+      });
+
+      const gateway = await startGateway({ subgraphs: [{ name: "caldera", url: subgraph.url }], port: 0 });
+      stops.unshift(gateway.stop);
+      await waitForGateway(gateway.url);
+      await throughputOf(gateway.url, NESTED.query); // warm-up (query plan cache)
+      const gatewayRate = await throughputOf(gateway.url, NESTED.query);
+      const subgraphAgain = await throughputOf(subgraph.url, NESTED.query);
+      rows.push({
+        row: "gateway vs subgraph throughput, nested query at 10⁶ (req/s)",
+        target: "≥ 0.8×",
+        measured: `${(gatewayRate / subgraphAgain).toFixed(2)}× (${gatewayRate.toFixed(0)} vs ${subgraphAgain.toFixed(0)})`,
+        met: gatewayRate / subgraphAgain >= 0.8,
+      });
+      return rows;
+    } finally {
+      for (const stop of stops) await stop().catch(() => {});
+      await sql`drop schema if exists ${sql(SCHEMA)} cascade`.catch(() => {});
+      await sql.end();
+      await direct.end();
+      await stack.teardown();
+    }
+  },
+};
+
+/** Wall times (ms) of SAMPLES sequential requests, after a few to warm up (prepared statements, JIT). */
+async function timeSequential(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  count = SAMPLES,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count + 5; i++) {
+    const started = performance.now();
+    const result = await graphql(url, query, variables);
+    if (result.errors) throw new Error(`${query}: ${JSON.stringify(result.errors)}`);
+    if (i >= 5) samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+async function throughputOf(url: string, query: string): Promise<number> {
+  return throughput(THROUGHPUT_REQUESTS, CONCURRENCY, async () => {
+    const result = await graphql(url, query);
+    if (result.errors) throw new Error(JSON.stringify(result.errors));
+  });
+}
+
+async function waitForGateway(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    const result = await graphql(url, "{ __typename }").catch(() => undefined);
+    if (result?.data) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the gateway did not compose the scratch subgraph within 60 s");
+}

@@ -1,0 +1,29 @@
+import type { CertificateFilterKey } from "./certificateListQueries.js";
+import { checkPageSize, decodeCursorKeys, encodeCursorOf, toConnection, UINT_KEY } from "./connection.js";
+import type { Loaders } from "./createLoaders.js";
+import type { CertificateRow } from "./rows.js";
+
+/**
+ * A page of certificates newest first (`certificates`, `Provider.certificates`). The cursor is the last row's
+ * keyset position, (certifiedAt, id); the count is loaded only when selected.
+ */
+export async function certificateConnection(
+  filter: CertificateFilterKey,
+  first: number | null | undefined,
+  after: string | null | undefined,
+  loaders: Loaders,
+) {
+  const position = decodeCursorKeys("certificate", after, [UINT_KEY, UINT_KEY]);
+  const { rows, hasNextPage } = await loaders.certificatePage.load({
+    ...filter,
+    first: checkPageSize(first),
+    after: position && { certifiedAt: position[0] as string, id: position[1] as string },
+  });
+  return toConnection<CertificateRow>({
+    rows,
+    hasNextPage,
+    hasPreviousPage: position !== undefined,
+    cursorOf: (row) => encodeCursorOf("certificate", row.certifiedAt, row.id),
+    totalCount: () => loaders.certificateCount.load(filter),
+  });
+}
