@@ -6,6 +6,7 @@ import { createPublicClient, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getFreePort } from "../stack/getFreePort.js";
 import { type AnvilHandle, startAnvil } from "../stack/startAnvil.js";
+import { chainRpc } from "../test/support/chainRpc.js";
 import { createIndexerClient } from "./createIndexerClient.js";
 
 /**
@@ -21,16 +22,7 @@ let url: string;
 /** What the stand-in `/status` reports: ponder's last indexed block. */
 let status: { number: number; timestamp: number } = { number: -1, timestamp: 0 };
 
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(anvil.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T = unknown>(method: string, params?: unknown[]) => chainRpc<T>(anvil.rpcUrl, method, params);
 
 const blockAt = async (number: bigint) => {
   const block = await publicClient.getBlock({ blockNumber: number });

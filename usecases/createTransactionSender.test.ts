@@ -1,51 +1,21 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  type Account,
-  type Address,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  type Hash,
-  http,
-  type PublicClient,
-  parseEther,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import { type Address, createWalletClient, type Hash, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { eraTokenAbi } from "../contracts/generated/abis.js";
-import { eraTokenBytecode } from "../contracts/generated/bytecode.js";
 import { BaseError } from "../errors/BaseError.js";
-import { getFreePort } from "../stack/getFreePort.js";
-import { ANVIL_DEV_KEYS, resolveSigner } from "../stack/resolveSigner.js";
-import { type AnvilHandle, startAnvil } from "../stack/startAnvil.js";
+import { ANVIL_DEV_KEYS } from "../stack/resolveSigner.js";
+import { type StartTestChainReturnType, startTestChain } from "../test/support/startTestChain.js";
 import { createTransactionSender, type TransactionSender } from "./createTransactionSender.js";
 import { fromChainError } from "./fromChainError.js";
 
-const dataDir = mkdtempSync(join(tmpdir(), "caldera-sender-"));
-let anvil: AnvilHandle;
-let publicClient: PublicClient;
+let chain: StartTestChainReturnType;
+let publicClient: StartTestChainReturnType["publicClient"];
 /** The hub's signer exactly as `caldera up` makes it (its own nonce manager). */
-let walletClient: WalletClient<Transport, Chain, Account>;
-let token: { address: Address; abi: typeof eraTokenAbi };
+let walletClient: StartTestChainReturnType["walletClient"];
+let token: StartTestChainReturnType["token"];
+let rpc: StartTestChainReturnType["rpc"];
 const OTHER = privateKeyToAccount(ANVIL_DEV_KEYS[5]);
 const recipient = (i: number) =>
   privateKeyToAccount(`0x${(7000 + i).toString(16).padStart(64, "0")}`).address;
-
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(anvil.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 const hubAddress = () => walletClient.account.address;
 const pendingNonce = () => publicClient.getTransactionCount({ address: hubAddress(), blockTag: "pending" });
@@ -71,36 +41,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 }
 
 beforeAll(async () => {
-  anvil = await startAnvil({
-    port: await getFreePort(),
-    logFile: join(dataDir, "anvil.log"),
-    log: () => {},
-    onGiveUp: () => {},
-  });
-  const chain = defineChain({
-    id: 31337,
-    name: "sender test chain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [anvil.rpcUrl] } },
-  });
-  publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
-  walletClient = createWalletClient({
-    chain,
-    account: resolveSigner({ chainId: 31337 }),
-    transport: http(anvil.rpcUrl),
-  });
-  const hash = await walletClient.deployContract({
-    abi: eraTokenAbi,
-    bytecode: eraTokenBytecode,
-    args: [hubAddress(), parseEther("1000000")],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  token = { address: receipt.contractAddress as Address, abi: eraTokenAbi };
+  chain = await startTestChain();
+  ({ publicClient, walletClient, token, rpc } = chain);
 });
 
 afterAll(async () => {
-  await anvil?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await chain?.stop();
 });
 
 beforeEach(async () => {
@@ -192,7 +138,7 @@ describe("createTransactionSender", () => {
     const wallet = createWalletClient({
       account: OTHER,
       chain: walletClient.chain,
-      transport: http(anvil.rpcUrl),
+      transport: http(chain.rpcUrl),
     });
     const setUp = newSender();
     await setUp.send({ call: transfer(OTHER.address, 100n), what: "fund OTHER" });

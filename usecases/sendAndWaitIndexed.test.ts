@@ -1,28 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  type Account,
-  type Address,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  type PublicClient,
-  parseEther,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eraTokenAbi } from "../contracts/generated/abis.js";
-import { eraTokenBytecode } from "../contracts/generated/bytecode.js";
 import { BaseError } from "../errors/BaseError.js";
 import type { IndexerClient } from "../services/createIndexerClient.js";
-import { getFreePort } from "../stack/getFreePort.js";
-import { resolveSigner } from "../stack/resolveSigner.js";
-import { type AnvilHandle, startAnvil } from "../stack/startAnvil.js";
+import { type StartTestChainReturnType, startTestChain } from "../test/support/startTestChain.js";
 import { createTransactionSender } from "./createTransactionSender.js";
 import type { HubServices } from "./HubServices.js";
 import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
@@ -32,56 +13,21 @@ import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
  * moment that matters: after the receipt came back, before the indexer reached its block.
  */
 
-const dataDir = mkdtempSync(join(tmpdir(), "caldera-send-indexed-"));
-let anvil: AnvilHandle;
-let publicClient: PublicClient;
-let walletClient: WalletClient<Transport, Chain, Account>;
-let token: { address: Address; abi: typeof eraTokenAbi };
+let chain: StartTestChainReturnType;
+let publicClient: StartTestChainReturnType["publicClient"];
+let walletClient: StartTestChainReturnType["walletClient"];
+let token: StartTestChainReturnType["token"];
+let rpc: StartTestChainReturnType["rpc"];
 const recipient = (i: number) =>
   privateKeyToAccount(`0x${(8000 + i).toString(16).padStart(64, "0")}`).address;
 
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(anvil.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
-
 beforeAll(async () => {
-  anvil = await startAnvil({
-    port: await getFreePort(),
-    logFile: join(dataDir, "anvil.log"),
-    log: () => {},
-    onGiveUp: () => {},
-  });
-  const chain = defineChain({
-    id: 31337,
-    name: "send test chain",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [anvil.rpcUrl] } },
-  });
-  publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 50 });
-  walletClient = createWalletClient({
-    chain,
-    account: resolveSigner({ chainId: 31337 }),
-    transport: http(anvil.rpcUrl),
-  });
-  const hash = await walletClient.deployContract({
-    abi: eraTokenAbi,
-    bytecode: eraTokenBytecode,
-    args: [walletClient.account.address, parseEther("1000")],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash });
-  token = { address: receipt.contractAddress as Address, abi: eraTokenAbi };
+  chain = await startTestChain();
+  ({ publicClient, walletClient, token, rpc } = chain);
 });
 
 afterAll(async () => {
-  await anvil?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await chain?.stop();
 });
 
 /** A hub whose indexer is live and reaches every block at once, after running `beforeReached` (the reorgs). */

@@ -1,10 +1,17 @@
-import postgres from "postgres";
 import type { Hash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
-import { certifyCoreAs, registerProviderAs, type Signer } from "../support/certifyAs.js";
+import {
+  CERTIFY_COMMITMENT,
+  type CertifiedCommitment,
+  certifyCoreAs,
+  registerProviderAs,
+  type Signer,
+} from "../support/certifyAs.js";
+import { chainRpc } from "../support/chainRpc.js";
 import { sensorDataset } from "../support/sensorDataset.js";
-import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
+import { graphql } from "../support/startTestStack.js";
+import { startTestStackWithSql, type TestStackWithSql } from "../support/startTestStackWithSql.js";
 
 /**
  * The report this guards against: the dev chain reverted the one block holding the hub's own `certify`, three new
@@ -12,50 +19,26 @@ import { graphql, startTestStack, type TestStack } from "../support/startTestSta
  * last send while the chain expected the dropped one again.
  */
 
-let stack: TestStack;
-let sql: postgres.Sql;
+let stack: TestStackWithSql;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  sql = postgres(stack.postgresUrl, { max: 2, onnotice: () => {} });
+  stack = await startTestStackWithSql();
 });
 
 afterAll(async () => {
-  await sql?.end();
   await stack?.teardown();
 });
 
-const CERTIFY = /* GraphQL */ `
-  mutation Certify($input: CertifyCoreInput!, $authorization: SignedAuthorization!) {
-    certifyCore(input: $input, authorization: $authorization) {
-      certificate { id datasetCommitment }
-      transactionHash
-    }
-  }
-`;
-type Certified = {
-  certifyCore: { certificate: { id: string; datasetCommitment: string }; transactionHash: Hash };
-};
-
 async function certify(signer: Signer, offset: number) {
-  return certifyCoreAs<Certified>(
+  return certifyCoreAs<CertifiedCommitment>(
     stack.gatewayUrl,
     signer,
     { domain: "AGRICULTURAL", ...sensorDataset({ offset }) },
-    { query: CERTIFY },
+    { query: CERTIFY_COMMITMENT },
   );
 }
 
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(stack.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T = unknown>(method: string, params?: unknown[]) => chainRpc<T>(stack.rpcUrl, method, params);
 
 const hubAddress = () => stack.hub.walletClient.account.address;
 const pendingNonce = () =>
@@ -63,7 +46,7 @@ const pendingNonce = () =>
 const nonceOf = async (hash: Hash) => (await stack.hub.publicClient.getTransaction({ hash })).nonce;
 
 async function indexedCommitments(): Promise<string[]> {
-  const rows = await sql<{ datasetCommitment: string }[]>`
+  const rows = await stack.sql<{ datasetCommitment: string }[]>`
     select dataset_commitment as "datasetCommitment" from caldera.certificate`;
   return rows.map((r) => r.datasetCommitment.toLowerCase());
 }

@@ -1,59 +1,39 @@
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
-import { certifyCoreAs } from "../support/certifyAs.js";
+import { CERTIFY_COMMITMENT, type CertifiedCommitment, certifyCoreAs } from "../support/certifyAs.js";
+import { chainRpc } from "../support/chainRpc.js";
 import { sensorDataset } from "../support/sensorDataset.js";
-import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
+import { graphql } from "../support/startTestStack.js";
+import { startTestStackWithSql, type TestStackWithSql } from "../support/startTestStackWithSql.js";
 
-let stack: TestStack;
-let sql: postgres.Sql;
+let stack: TestStackWithSql;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  sql = postgres(stack.postgresUrl, { max: 2, onnotice: () => {} });
+  stack = await startTestStackWithSql();
 });
 
 afterAll(async () => {
-  await sql?.end();
   await stack?.teardown();
 });
 
-const CERTIFY = /* GraphQL */ `
-  mutation Certify($input: CertifyCoreInput!, $authorization: SignedAuthorization!) {
-    certifyCore(input: $input, authorization: $authorization) {
-      certificate { id datasetCommitment }
-    }
-  }
-`;
-type Certified = { certifyCore: { certificate: { id: string; datasetCommitment: string } } };
-
 /** Certifies as the dev provider (the hub's own signer); returns the certificate's id and commitment. */
 async function certify(offset: number): Promise<{ id: string; commitment: string }> {
-  const result = await certifyCoreAs<Certified>(
+  const result = await certifyCoreAs<CertifiedCommitment>(
     stack.gatewayUrl,
     ANVIL_DEV_KEYS[0],
     { domain: "AGRICULTURAL", ...sensorDataset({ offset }) },
-    { query: CERTIFY },
+    { query: CERTIFY_COMMITMENT },
   );
   const certificate = result.data?.certifyCore.certificate;
   if (certificate === undefined) throw new Error(`certifyCore failed: ${JSON.stringify(result.errors)}`);
   return { id: certificate.id, commitment: certificate.datasetCommitment.toLowerCase() };
 }
 
-async function rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(stack.rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T = unknown>(method: string, params?: unknown[]) => chainRpc<T>(stack.rpcUrl, method, params);
 
 /** What SQL readers of the views schema see: certificate id → dataset commitment. */
 async function inSql(): Promise<Map<string, string>> {
-  const rows = await sql<{ id: string; datasetCommitment: string }[]>`
+  const rows = await stack.sql<{ id: string; datasetCommitment: string }[]>`
     select id::text as id, dataset_commitment as "datasetCommitment" from caldera.certificate`;
   return new Map(rows.map((r) => [r.id, r.datasetCommitment.toLowerCase()]));
 }

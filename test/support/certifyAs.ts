@@ -41,6 +41,21 @@ export const CERTIFY = /* GraphQL */ `
   }
 `;
 
+/** A mutation for tests that follow a certificate through a reorg: its id, dataset commitment and transaction. */
+export const CERTIFY_COMMITMENT = /* GraphQL */ `
+  mutation Certify($input: CertifyCoreInput!, $authorization: SignedAuthorization!) {
+    certifyCore(input: $input, authorization: $authorization) {
+      certificate { id datasetCommitment }
+      transactionHash
+    }
+  }
+`;
+
+/** What CERTIFY_COMMITMENT returns. */
+export type CertifiedCommitment = {
+  certifyCore: { certificate: { id: string; datasetCommitment: string }; transactionHash: Hex };
+};
+
 export const REGISTER_TYPED_DATA = /* GraphQL */ `
   query RegisterTypedData($provider: Address!, $name: String!, $deadline: DateTime) {
     registerProviderTypedData(provider: $provider, name: $name, deadline: $deadline) { ${TYPED_DATA_FIELDS} }
