@@ -1,6 +1,12 @@
 import type { ApolloServerOptionsWithSchema, ApolloServerPlugin, BaseContext } from "@apollo/server";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { GraphQLError, type GraphQLFormattedError, validate } from "graphql";
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  validate,
+} from "graphql";
 import { defaultQueryLimits, type QueryLimits } from "../config/loadCalderaConfig.js";
 import { pageCostRule } from "./pageCostRule.js";
 import { type QueryLimit, queryLimitError } from "./queryLimitError.js";
@@ -83,7 +89,14 @@ export function guardApollo({ limits: partial, development = false }: GuardParam
   };
 }
 
+/** Variables sets remembered per document as within the cost limit; past it the set is started afresh. */
+const WITHIN_COST_ENTRIES = 64;
+
 function operationGuard(limits: QueryLimits): ApolloServerPlugin<BaseContext> {
+  // The cost depends only on the schema, the document and its variables: Apollo's document store hands the same
+  // document object to every request with the same query text, so a verdict of "within the limit" is kept for it.
+  // A query over the limit is costed again each time (its error is built per request).
+  const withinCost = new WeakMap<DocumentNode, { schema: GraphQLSchema; variables: Set<string> }>();
   return {
     async requestDidStart() {
       return {
@@ -95,10 +108,16 @@ function operationGuard(limits: QueryLimits): ApolloServerPlugin<BaseContext> {
                 : "the query has several operations: say which one to run with operationName",
               { extensions: { code: "OPERATION_RESOLUTION_FAILURE", http: { status: 400 } } },
             );
+          const known = withinCost.get(document);
+          const variables = JSON.stringify(request.variables ?? {});
+          if (known?.schema === schema && known.variables.has(variables)) return;
           const [tooCostly] = validate(schema, document, [
             pageCostRule({ maxCost: limits.maxCost, variables: request.variables }),
           ]);
           if (tooCostly) throw tooCostly;
+          if (known?.schema !== schema || known.variables.size >= WITHIN_COST_ENTRIES)
+            withinCost.set(document, { schema, variables: new Set([variables]) });
+          else known.variables.add(variables);
         },
       };
     },

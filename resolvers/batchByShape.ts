@@ -11,13 +11,17 @@ export async function batchByShape<K, R extends { batchIndex: number }>(
   const groups = new Map<string, number[]>();
   keys.forEach((key, i) => {
     const shape = shapeOf(key);
-    groups.set(shape, [...(groups.get(shape) ?? []), i]);
+    const group = groups.get(shape);
+    if (group) group.push(i);
+    else groups.set(shape, [i]);
   });
   const results: Omit<R, "batchIndex">[][] = keys.map(() => []);
   await Promise.all(
     [...groups.values()].map(async (indices) => {
       const rows = await run(indices.map((i) => keys[i] as K));
-      for (const { batchIndex, ...row } of rows) results[indices[batchIndex] as number]?.push(row);
+      // Rows are handed on as they came, `batchIndex` and all: copying each without it (`{ batchIndex, ...row }`)
+      // was a measurable share of a nested request's CPU, and resolvers read rows by field, never as a whole.
+      for (const row of rows) results[indices[row.batchIndex] as number]?.push(row);
     }),
   );
   return results;

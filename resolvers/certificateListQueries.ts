@@ -22,15 +22,14 @@ export type CertificatePageKey = CertificateFilterKey & {
 
 /** Which filters a key sets: keys of one shape share one statement. */
 export function certificateKeyShape(key: CertificatePageKey | CertificateFilterKey): string {
-  return [
-    key.provider !== undefined,
-    key.domain !== undefined,
-    key.certifiedFrom !== undefined,
-    key.certifiedBefore !== undefined,
-    "after" in key && key.after !== undefined,
-  ]
-    .map(Number)
-    .join("");
+  const set = (value: unknown) => (value === undefined ? "0" : "1");
+  return (
+    set(key.provider) +
+    set(key.domain) +
+    set(key.certifiedFrom) +
+    set(key.certifiedBefore) +
+    set("after" in key ? key.after : undefined)
+  );
 }
 
 /**
@@ -48,21 +47,23 @@ export function certificateListQueries(sql: Sql, schema: string) {
    */
   const where = (key: CertificatePageKey | CertificateFilterKey, inline: boolean) => {
     const after = "after" in key ? key.after : undefined;
+    // Functions, so only the fragments of the conditions a key sets are built (each fragment is a query object).
     const v = {
-      provider: inline ? sql`${key.provider ?? ""}` : sql`k.provider`,
-      domain: inline ? sql`${key.domain ?? 0}::int` : sql`k.domain`,
-      from: inline ? sql`${String(key.certifiedFrom ?? 0)}::numeric` : sql`k.certified_from`,
-      before: inline ? sql`${String(key.certifiedBefore ?? 0)}::numeric` : sql`k.certified_before`,
-      after: inline
-        ? sql`(${after?.certifiedAt ?? "0"}::numeric, ${after?.id ?? "0"}::numeric)`
-        : sql`(k.after_at, k.after_id)`,
+      provider: () => (inline ? sql`${key.provider ?? ""}` : sql`k.provider`),
+      domain: () => (inline ? sql`${key.domain ?? 0}::int` : sql`k.domain`),
+      from: () => (inline ? sql`${String(key.certifiedFrom ?? 0)}::numeric` : sql`k.certified_from`),
+      before: () => (inline ? sql`${String(key.certifiedBefore ?? 0)}::numeric` : sql`k.certified_before`),
+      after: () =>
+        inline
+          ? sql`(${after?.certifiedAt ?? "0"}::numeric, ${after?.id ?? "0"}::numeric)`
+          : sql`(k.after_at, k.after_id)`,
     };
     return sql`
-      ${key.provider === undefined ? sql`` : sql`and c.provider = ${v.provider}`}
-      ${key.domain === undefined ? sql`` : sql`and c.domain = ${v.domain}`}
-      ${key.certifiedFrom === undefined ? sql`` : sql`and c.certified_at >= ${v.from}`}
-      ${key.certifiedBefore === undefined ? sql`` : sql`and c.certified_at < ${v.before}`}
-      ${after === undefined ? sql`` : sql`and (c.certified_at, c.id) < ${v.after}`}`;
+      ${key.provider === undefined ? sql`` : sql`and c.provider = ${v.provider()}`}
+      ${key.domain === undefined ? sql`` : sql`and c.domain = ${v.domain()}`}
+      ${key.certifiedFrom === undefined ? sql`` : sql`and c.certified_at >= ${v.from()}`}
+      ${key.certifiedBefore === undefined ? sql`` : sql`and c.certified_at < ${v.before()}`}
+      ${after === undefined ? sql`` : sql`and (c.certified_at, c.id) < ${v.after()}`}`;
   };
   const keyRows = (keys: readonly (CertificatePageKey | CertificateFilterKey)[]) => sql`
     unnest(

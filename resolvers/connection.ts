@@ -72,7 +72,9 @@ export function toConnection<T>({
   cursorOf,
   totalCount,
 }: ToConnectionParameters<T>) {
-  const edges = rows.map((node) => ({ cursor: cursorOf(node), node }));
+  // Cursors are resolvers too (graphql-js calls a function-valued property): most pages are read without them.
+  const cursor = (node: T | undefined) => () => (node === undefined ? null : cursorOf(node));
+  const edges = rows.map((node) => ({ cursor: cursor(node) as () => string, node }));
   return {
     edges,
     totalCount: async () => (await totalCount()).count,
@@ -80,8 +82,8 @@ export function toConnection<T>({
     pageInfo: {
       hasNextPage,
       hasPreviousPage,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      startCursor: cursor(rows[0]),
+      endCursor: cursor(rows.at(-1)),
     },
   };
 }
