@@ -1,11 +1,17 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { defaultQueryLimits, defaultRateLimits, loadCalderaConfig } from "./loadCalderaConfig.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 const withConfig = (config: unknown) => {
   const dir = mkdtempSync(join(tmpdir(), "caldera-config-"));
+  dirs.push(dir);
   writeFileSync(join(dir, "caldera.config.json"), JSON.stringify(config));
   return dir;
 };
