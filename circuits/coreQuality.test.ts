@@ -4,6 +4,7 @@ import { channelShift } from "../prover/channelSchema.js";
 import { channelSchemaHash } from "../prover/channelSchemaHash.js";
 import { commitCoreDataset } from "../prover/commitCoreDataset.js";
 import type { CoreDataset } from "../prover/coreDataset.js";
+import { fromSolidityProof } from "../prover/fromSolidityProof.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import { loadCircuitArtifacts } from "../prover/loadCircuitArtifacts.js";
 import { packCoreContext } from "../prover/packCoreContext.js";
@@ -96,24 +97,12 @@ describe("coreQuality circuit", () => {
     const { proof, publicSignals } = await proveCoreQuality({ prepared, provider, chainId, registry });
     expect(BigInt(publicSignals[0] ?? 0)).toBe(BigInt(prepared.claim.datasetCommitment));
     const { vkey } = await loadCircuitArtifacts("coreQuality");
-    const snarkProof = {
-      pi_a: [proof.a[0].toString(), proof.a[1].toString(), "1"],
-      pi_b: [
-        [proof.b[0][1].toString(), proof.b[0][0].toString()],
-        [proof.b[1][1].toString(), proof.b[1][0].toString()],
-        ["1", "0"],
-      ],
-      pi_c: [proof.c[0].toString(), proof.c[1].toString(), "1"],
-      protocol: "groth16",
-      curve: "bn128",
-    } as const;
-    // biome-ignore lint/suspicious/noExplicitAny: snarkjs proof tuple shape
-    expect(await groth16.verify(vkey, publicSignals, snarkProof as any)).toBe(true);
+    const snarkProof = fromSolidityProof(proof);
+    expect(await groth16.verify(vkey, publicSignals, snarkProof)).toBe(true);
     // Changing one public signal (another provider) must not verify.
     const other = [...publicSignals];
     other[1] = BigInt("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC").toString();
-    // biome-ignore lint/suspicious/noExplicitAny: snarkjs proof tuple shape
-    expect(await groth16.verify(vkey, other, snarkProof as any)).toBe(false);
+    expect(await groth16.verify(vkey, other, snarkProof)).toBe(false);
   });
 
   it.each([

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { channelSchemaHash } from "../prover/channelSchemaHash.js";
 import { computeFeatures } from "../prover/computeFeatures.js";
 import type { CoreDataset } from "../prover/coreDataset.js";
+import { fromSolidityProof } from "../prover/fromSolidityProof.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import { loadCircuitArtifacts } from "../prover/loadCircuitArtifacts.js";
 import { prepareCoreClaim } from "../prover/prepareCoreClaim.js";
@@ -89,19 +90,8 @@ describe("derivationBinding circuit", () => {
       bindingHash,
     ]);
     const { vkey } = await loadCircuitArtifacts("derivationBinding");
-    const snarkProof = {
-      pi_a: [proof.a[0].toString(), proof.a[1].toString(), "1"],
-      pi_b: [
-        [proof.b[0][1].toString(), proof.b[0][0].toString()],
-        [proof.b[1][1].toString(), proof.b[1][0].toString()],
-        ["1", "0"],
-      ],
-      pi_c: [proof.c[0].toString(), proof.c[1].toString(), "1"],
-      protocol: "groth16",
-      curve: "bn128",
-    } as const;
-    // biome-ignore lint/suspicious/noExplicitAny: snarkjs proof tuple shape
-    const verify = (signals: string[]) => groth16.verify(vkey, signals, snarkProof as any);
+    const snarkProof = fromSolidityProof(proof);
+    const verify = (signals: string[]) => groth16.verify(vkey, signals, snarkProof);
     expect(await verify(publicSignals)).toBe(true);
     // The same proof for another channel selection, another core or another derivation does not verify.
     for (const [index, value] of [

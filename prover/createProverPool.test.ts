@@ -7,11 +7,11 @@ import { groth16 } from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BaseError } from "../errors/BaseError.js";
 import { createProverPool, type ProverPool, ProverStoppedError } from "./createProverPool.js";
+import { fromSolidityProof } from "./fromSolidityProof.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { prepareCoreClaim } from "./prepareCoreClaim.js";
 import type { ProveCoreQualityParameters } from "./proveCoreQuality.js";
 import { releaseProver } from "./releaseProver.js";
-import type { SolidityGroth16Proof } from "./toSolidityProof.js";
 
 const windowStart = 1_780_272_000;
 /** A day of 15-minute readings; distinct `offset`s give distinct commitments. */
@@ -32,18 +32,6 @@ const coreJob = (offset: number): ProveCoreQualityParameters => ({
   provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
   chainId: 31337,
   registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-});
-
-const toSnarkjsProof = (proof: SolidityGroth16Proof) => ({
-  pi_a: [proof.a[0].toString(), proof.a[1].toString(), "1"],
-  pi_b: [
-    [proof.b[0][1].toString(), proof.b[0][0].toString()],
-    [proof.b[1][1].toString(), proof.b[1][0].toString()],
-    ["1", "0"],
-  ],
-  pi_c: [proof.c[0].toString(), proof.c[1].toString(), "1"],
-  protocol: "groth16",
-  curve: "bn128",
 });
 
 /**
@@ -108,9 +96,7 @@ describe("createProverPool", () => {
       const prepared = [first, second][i]?.prepared;
       expect(BigInt(result.publicSignals[0] as string)).toBe(BigInt(prepared?.claim.datasetCommitment ?? 0));
       expect(result.proveMs).toBeGreaterThan(0);
-      expect(await groth16.verify(vkey, result.publicSignals, toSnarkjsProof(result.proof) as never)).toBe(
-        true,
-      );
+      expect(await groth16.verify(vkey, result.publicSignals, fromSolidityProof(result.proof))).toBe(true);
     }
     expect(pool.stats()).toEqual({ workers: 1, running: 0, queued: 0, capacity: 1 });
 

@@ -2,6 +2,7 @@ import { groth16 } from "snarkjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { computeFeatures } from "./computeFeatures.js";
 import { SNARK_SCALAR_FIELD } from "./coreDataset.js";
+import { fromSolidityProof } from "./fromSolidityProof.js";
 import { loadChannelSchema } from "./loadChannelSchema.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { prepareCoreClaim } from "./prepareCoreClaim.js";
@@ -46,19 +47,8 @@ describe("proveDerivationBinding", () => {
         bindingHash.toString(),
       ]);
       expect(proveMs).toBeGreaterThan(0);
-      const snarkProof = {
-        pi_a: [proof.a[0].toString(), proof.a[1].toString(), "1"],
-        pi_b: [
-          [proof.b[0][1].toString(), proof.b[0][0].toString()],
-          [proof.b[1][1].toString(), proof.b[1][0].toString()],
-          ["1", "0"],
-        ],
-        pi_c: [proof.c[0].toString(), proof.c[1].toString(), "1"],
-        protocol: "groth16",
-        curve: "bn128",
-      } as const;
-      // biome-ignore lint/suspicious/noExplicitAny: snarkjs proof tuple shape
-      expect(await groth16.verify(vkey, publicSignals, snarkProof as any)).toBe(true);
+      const snarkProof = fromSolidityProof(proof);
+      expect(await groth16.verify(vkey, publicSignals, snarkProof)).toBe(true);
     }
   });
 

@@ -5,6 +5,7 @@ import { getModel } from "../models/registry.js";
 import { channelShift } from "../prover/channelSchema.js";
 import { computeFeatures } from "../prover/computeFeatures.js";
 import { VALUE_OFFSET } from "../prover/coreDataset.js";
+import { fromSolidityProof } from "../prover/fromSolidityProof.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import { buildModelInput, type CertifiedFeatures, type DerivationKindName } from "./buildModelInput.js";
 import { channelMaskOf, derivationSchemas } from "./prepareDerivation.js";
@@ -120,18 +121,7 @@ export async function verifyDerivative(
       published.bindingHash,
     ].map((v) => BigInt(v).toString());
     const proof = published.proof;
-    const valid = await groth16.verify(verificationKey as object, signals, {
-      pi_a: [proof.a[0], proof.a[1], "1"],
-      // Solidity's b is [[x1, x0], [y1, y0]]: snarkjs's own order swaps each pair back.
-      pi_b: [
-        [proof.b[0]?.[1], proof.b[0]?.[0]],
-        [proof.b[1]?.[1], proof.b[1]?.[0]],
-        ["1", "0"],
-      ],
-      pi_c: [proof.c[0], proof.c[1], "1"],
-      protocol: "groth16",
-      curve: "bn128",
-    } as never);
+    const valid = await groth16.verify(verificationKey as object, signals, fromSolidityProof(proof));
     check(
       `binding proof of certificate ${published.certificateId}`,
       valid,
