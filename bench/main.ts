@@ -10,6 +10,7 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: "stack/lifecycle", load: async () => (await import("./lifecycleBench.js")).lifecycleBench },
   { name: "stack/proving", load: async () => (await import("./provingBench.js")).provingBench },
   { name: "derivation", load: async () => (await import("./derivationBench.js")).derivationBench },
+  { name: "circulation", load: async () => (await import("./circulationBench.js")).circulationBench },
   { name: "stack/load", load: async () => (await import("./loadBench.js")).loadBench },
   { name: "stack/soak", load: async () => (await import("./soakBench.js")).soakBench },
   { name: "observability", load: async () => (await import("./observabilityBench.js")).observabilityBench },

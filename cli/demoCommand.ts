@@ -5,11 +5,11 @@ import { devAccount, signTypedDataAs } from "./devAccounts.js";
 import { gatewayRequest, runningStack } from "./gatewayRequest.js";
 import { runGovernance } from "./governanceCommand.js";
 
-const USAGE = "usage: caldera demo derivation";
+const USAGE = "usage: caldera demo derivation|circulation";
 
 /** The demo's cast: anvil dev accounts (1–3 are the staked dev nodes). */
-const FARM = 4;
-const FACTORY = 5;
+export const FARM = 4;
+export const FACTORY = 5;
 const NODES = [1, 2, 3];
 
 const TYPED_DATA = "typedData { domain types primaryType message }";
@@ -22,6 +22,8 @@ const say = (line = "") => process.stdout.write(`${line}\n`);
  * run again: what exists is found and reused, and a rule already changed is not voted on twice.
  */
 export async function demoCommand(args: string[]): Promise<number> {
+  // ERA circulation continues this story in its own file (it runs these steps first when they never ran).
+  if (args[0] === "circulation") return (await import("./circulationDemo.js")).circulationDemo();
   if (args[0] !== "derivation") {
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -85,7 +87,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-async function register(n: number, name: string) {
+export async function register(n: number, name: string) {
   const address = devAccount(n).address;
   const { provider } = await gatewayRequest<{ provider: { name: string | null } | null }>(
     `query($a: Address!) { provider(address: $a) { name } }`,
@@ -108,7 +110,7 @@ async function register(n: number, name: string) {
 
 type TypedDataJson = { message: { deadline: number } & Record<string, unknown> } & Record<string, unknown>;
 
-async function certifyAll(n: number, datasets: DemoDataset[], what: string): Promise<string[]> {
+export async function certifyAll(n: number, datasets: DemoDataset[], what: string): Promise<string[]> {
   const ids: string[] = [];
   for (const dataset of datasets) {
     const input = { provider: devAccount(n).address, ...dataset };
@@ -194,7 +196,7 @@ async function voteRuleChange() {
   await step(["execute", proposalId]);
 }
 
-async function derive(
+export async function derive(
   n: number,
   certificateIds: string[],
   kind: string,

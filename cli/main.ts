@@ -20,7 +20,8 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./statusCommand.js")).statusCommand,
   },
   demo: {
-    summary: "derivation — the value-derivation story on the running dev stack (safe to run twice)",
+    summary:
+      "derivation | circulation — the value-derivation and ERA-circulation stories on the running dev stack (safe to run twice)",
     load: async () => (await import("./demoCommand.js")).demoCommand,
   },
   derivative: {

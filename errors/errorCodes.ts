@@ -33,7 +33,7 @@ export const errorCodes = {
   ALREADY_VOTED: "this account already voted on the proposal",
   TIMELOCK_NOT_READY: "the proposal is queued but its timelock delay has not passed (`eta`)",
   MODEL_INPUT_INVALID: "a derivation model's input is malformed (names the JSON path)",
-  MODEL_NOT_FOUND: "no derivation model has that id",
+  MODEL_NOT_FOUND: "no derivation model has that id, or this hub holds no exported module for the derivative",
   BUSY: "the proving queue is full; retry after `extensions.retryAfterSeconds` (nothing was sent)",
   RATE_LIMITED:
     "this client (API key or IP) sent too many expensive mutations; retry after `extensions.retryAfterSeconds` [429]",
@@ -43,6 +43,31 @@ export const errorCodes = {
     "a request with this `Idempotency-Key` is still running; retry after `extensions.retryAfterSeconds` for its response [409]",
   TRANSACTION_DROPPED:
     "the hub's transaction left the chain (reorg, eviction, restarted chain) and could not be resent in time",
+  // ERA circulation: licences, usage, rewards and credit
+  UNKNOWN_DERIVATIVE: "no derivative value unit has that id",
+  NOT_FOR_SALE: "the derivative has no active licence terms",
+  PRICE_CHANGED:
+    "the licence price is now above the `maxPrice` the licensee signed for (`price`, `maxPrice`)",
+  LICENCE_REQUIRED: "the account holds no valid licence for the derivative (none, used up or expired)",
+  ALREADY_ADOPTED: "this account already adopted this derivative (each account adopts once)",
+  WRONG_USAGE_KIND: "planting plans and market forecasts are adopted, fault-warning models are invoked",
+  NOTHING_TO_CLAIM:
+    "no reward is claimable (threshold not crossed, or paid in full), or no revenue to release",
+  POOL_EMPTY:
+    "the reward is owed but the reward pool holds nothing; it stays owed and is paid after the pool is funded",
+  INSUFFICIENT_FUNDS:
+    "the account's ERA balance or allowance is below what the action pulls (`needed`, `available`)",
+  ALREADY_PLEDGED: "the derivative is already pledged on an open credit line (`lineId`)",
+  NO_CREDIT_FOR_DOMAIN: "governance set no credit base for the derivative's domain, so it cannot be pledged",
+  UNKNOWN_CREDIT_LINE: "no credit line has that id",
+  CREDIT_LINE_NOT_OPEN: "the credit line is closed or defaulted (`status`)",
+  CREDIT_LINE_OVERDUE: "the credit line is past its due time: repay it; no more borrowing",
+  CREDIT_LIMIT_EXCEEDED: "borrowing this would take the debt above the line's limit (`debtAfter`, `limit`)",
+  INSUFFICIENT_LIQUIDITY: "the credit pool's idle ERA is below the amount (`requested`, `available`)",
+  DEBT_OUTSTANDING: "the credit line still owes principal or interest (`debt`); repay before unpledging",
+  NOT_YET_DUE: "a default can only be declared after the line's due time (`dueAt`)",
+  NOTHING_OWED: "the credit line owes nothing, so it cannot default",
+  INSUFFICIENT_SHARES: "the lender holds fewer pool shares than it asked to withdraw",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
   // Requests refused before they run (gateway and subgraph); [HTTP status] of a request error, which has no data
   QUERY_LIMIT_EXCEEDED:

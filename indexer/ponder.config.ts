@@ -3,7 +3,9 @@ import { createConfig } from "ponder";
 import {
   calderaGovernorAbi,
   coreCertificateRegistryAbi,
+  creditVaultAbi,
   derivationRulesAbi,
+  derivativeMarketAbi,
   derivativeRegistryAbi,
   eraTokenAbi,
   nodeStakingAbi,
@@ -24,7 +26,13 @@ type DeploymentManifest = {
     | "CalderaGovernor"
     | "DerivationRules",
     { address: `0x${string}`; startBlock: number }
-  > & { DerivativeRegistry?: { address: `0x${string}`; startBlock: number } };
+  > &
+    Partial<
+      Record<
+        "DerivativeRegistry" | "CreditVault" | "DerivativeMarket",
+        { address: `0x${string}`; startBlock: number }
+      >
+    >;
 };
 
 const manifestPath = process.env.CALDERA_DEPLOYMENT_PATH;
@@ -93,6 +101,21 @@ export default createConfig({
       startBlock:
         deployment.contracts.DerivativeRegistry?.startBlock ??
         deployment.contracts.DerivationRules.startBlock,
+    },
+    // ERA circulation, deployed with the DerivativeRegistry (stack/deployContracts.ts); absent until then.
+    DerivativeMarket: {
+      chain: "caldera",
+      abi: derivativeMarketAbi,
+      address: deployment.contracts.DerivativeMarket?.address ?? [],
+      startBlock:
+        deployment.contracts.DerivativeMarket?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
+    },
+    CreditVault: {
+      chain: "caldera",
+      abi: creditVaultAbi,
+      address: deployment.contracts.CreditVault?.address ?? [],
+      startBlock:
+        deployment.contracts.CreditVault?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
     },
   },
 });

@@ -75,5 +75,6 @@ export const tokenAllowance = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.owner, table.spender] }) }),
 );
 
+export * from "./schema/circulation";
 export * from "./schema/derivatives";
 export * from "./schema/governance";

@@ -8,6 +8,7 @@ import {
   certificateListQueries,
 } from "./certificateListQueries.js";
 import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
+import { createCirculationLoaders } from "./createCirculationLoaders.js";
 import { createDerivativeLoaders } from "./createDerivativeLoaders.js";
 import { createGovernanceLoaders } from "./createGovernanceLoaders.js";
 import type { CertificatePage, CertificateRow, ProviderRow } from "./rows.js";
@@ -96,6 +97,7 @@ export function createLoaders(sql: Sql, schema: string) {
     certificatePage,
     certificateCount,
     ...createDerivativeLoaders(sql, schema),
+    ...createCirculationLoaders(sql, schema),
     ...createGovernanceLoaders(sql, schema),
   };
 }

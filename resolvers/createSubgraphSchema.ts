@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { type DocumentNode, Kind, type ListValueNode, parse } from "graphql";
 import { certificateResolvers } from "./certificateResolvers.js";
+import { circulationMutations } from "./circulationMutations.js";
+import { circulationResolvers } from "./circulationResolvers.js";
 import { derivativeResolvers } from "./derivativeResolvers.js";
 import { governanceResolvers } from "./governanceResolvers.js";
 import { providerResolvers } from "./providerResolvers.js";
@@ -23,6 +25,8 @@ export function createSubgraphSchema() {
     { typeDefs: sdl("providers"), resolvers: providerResolvers },
     { typeDefs: sdl("derivatives"), resolvers: derivativeResolvers },
     { typeDefs: sdl("governance"), resolvers: governanceResolvers },
+    { typeDefs: sdl("circulation"), resolvers: circulationResolvers },
+    { typeDefs: sdl("circulationMutations"), resolvers: circulationMutations },
   ];
   const imports = new Set<string>();
   const withoutLinks = modules.map(({ typeDefs, resolvers }) => ({

@@ -10,6 +10,7 @@ import {
   quorumReached,
 } from "../usecases/governance/proposalState.js";
 import {
+  governedTargets,
   type ProposeRuleChangeInput,
   prepareRuleChangeProposal,
   proposeRuleChange,
@@ -80,10 +81,7 @@ export function factsOf(row: ProposalRow): ProposalFacts {
 }
 
 function governedContracts({ hub }: SubgraphContext) {
-  return {
-    derivationRules: hub.deployment.contracts.DerivationRules.address,
-    governor: hub.deployment.contracts.CalderaGovernor.address,
-  };
+  return { ...governedTargets(hub), governor: hub.deployment.contracts.CalderaGovernor.address };
 }
 
 type ActionSource = {

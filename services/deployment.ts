@@ -39,6 +39,10 @@ export type AlwaysDeployedContractName =
   | "CoreCertificateRegistry";
 
 /** Deployed only when `deployContracts` is asked to (the derivation-binding verifier is not final yet). */
-export type OptionalContractName = "DerivationBindingVerifier" | "DerivativeRegistry";
+export type OptionalContractName =
+  | "DerivationBindingVerifier"
+  | "DerivativeRegistry"
+  | "CreditVault"
+  | "DerivativeMarket";
 
 export type DeployedContractName = AlwaysDeployedContractName | OptionalContractName;

@@ -19,7 +19,9 @@ import {
   calderaGovernorAbi,
   coreCertificateRegistryAbi,
   coreQualityVerifierAbi,
+  creditVaultAbi,
   derivationRulesAbi,
+  derivativeMarketAbi,
   derivativeRegistryAbi,
   eraTokenAbi,
   nodeStakingAbi,
@@ -29,7 +31,9 @@ import {
   calderaGovernorBytecode,
   coreCertificateRegistryBytecode,
   coreQualityVerifierBytecode,
+  creditVaultBytecode,
   derivationRulesBytecode,
+  derivativeMarketBytecode,
   derivativeRegistryBytecode,
   eraTokenBytecode,
   nodeStakingBytecode,
@@ -118,7 +122,14 @@ export async function deployContracts({
       timelockControllerBytecode,
       calderaGovernorBytecode,
       derivationRulesBytecode,
-      ...(derivatives ? [derivatives.bindingVerifierBytecode, derivativeRegistryBytecode] : []),
+      ...(derivatives
+        ? [
+            derivatives.bindingVerifierBytecode,
+            derivativeRegistryBytecode,
+            creditVaultBytecode,
+            derivativeMarketBytecode,
+          ]
+        : []),
       stringToHex(JSON.stringify(governance)),
     ]),
   );
@@ -181,6 +192,7 @@ export async function deployContracts({
         derivationRules: rules.address,
         timelock: timelock.address,
         bindingVerifierBytecode: derivatives.bindingVerifierBytecode,
+        token: token.address,
       })
     : {};
   await handTimelockToGovernance(ctx, { timelock: timelock.address, governor: governor.address });
@@ -212,16 +224,32 @@ export type DeployDerivativeRegistryParameters = {
   timelock: Address;
   /** Creation bytecode of the derivation-binding Groth16 verifier (no constructor arguments). */
   bindingVerifierBytecode: Hex;
+  /** ERA, which the market and the credit vault move. */
+  token: Address;
 };
 
 /**
- * Deploys the derivation-binding verifier and DerivativeRegistry(coreRegistry, derivationRules, verifier, timelock).
- * The registry's input specs are then changed only by the timelock.
+ * Deploys the derivation-binding verifier and DerivativeRegistry(coreRegistry, derivationRules, verifier, timelock),
+ * then ERA circulation on top of it: CreditVault(era, registry, rules, timelock) and
+ * DerivativeMarket(era, registry, vault, timelock), each with its seed parameters installed by its constructor, and
+ * finally registers the vault with the registry (the deployer's one-time right; later only a vote changes it). The
+ * registry's input specs and every market and vault parameter are then changed only by the timelock.
  */
 export async function deployDerivativeRegistry(
   ctx: Deployer,
-  { coreRegistry, derivationRules, timelock, bindingVerifierBytecode }: DeployDerivativeRegistryParameters,
-): Promise<{ DerivationBindingVerifier: DeployedContract; DerivativeRegistry: DeployedContract }> {
+  {
+    coreRegistry,
+    derivationRules,
+    timelock,
+    bindingVerifierBytecode,
+    token,
+  }: DeployDerivativeRegistryParameters,
+): Promise<{
+  DerivationBindingVerifier: DeployedContract;
+  DerivativeRegistry: DeployedContract;
+  CreditVault: DeployedContract;
+  DerivativeMarket: DeployedContract;
+}> {
   const verifier = await deploy(ctx, "DerivationBindingVerifier", [], bindingVerifierBytecode, []);
   const registry = await deploy(
     ctx,
@@ -230,7 +258,36 @@ export async function deployDerivativeRegistry(
     derivativeRegistryBytecode,
     [coreRegistry, derivationRules, verifier.address, timelock],
   );
-  return { DerivationBindingVerifier: verifier, DerivativeRegistry: registry };
+  const vault = await deploy(ctx, "CreditVault", creditVaultAbi, creditVaultBytecode, [
+    token,
+    registry.address,
+    derivationRules,
+    timelock,
+  ]);
+  const market = await deploy(ctx, "DerivativeMarket", derivativeMarketAbi, derivativeMarketBytecode, [
+    token,
+    registry.address,
+    vault.address,
+    timelock,
+  ]);
+  const { publicClient, walletClient, log } = ctx;
+  const hash = await walletClient.writeContract({
+    address: registry.address,
+    abi: derivativeRegistryAbi,
+    functionName: "setCreditVault",
+    args: [vault.address],
+    chain: walletClient.chain,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success")
+    throw new Error(`DerivativeRegistry: could not set the credit vault (${hash})`);
+  log(`registered the credit vault ${vault.address} with the derivative registry`);
+  return {
+    DerivationBindingVerifier: verifier,
+    DerivativeRegistry: registry,
+    CreditVault: vault,
+    DerivativeMarket: market,
+  };
 }
 
 /**

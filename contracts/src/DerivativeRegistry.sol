@@ -27,7 +27,10 @@ import {ISignedActions} from "./interfaces/ISignedActions.sol";
 ///      schema", until the channel schemas' hashes are final; governance then sets them with `setInputSpec`.
 ///
 ///      Units are minted with `_mint`, not `_safeMint`: the provider signed for the unit, and no receiver hook runs
-///      during `derive`. Units never move (ERC-5192 locked): a derivative's owner is always its core provider.
+///      during `derive`. Holders can never move units (ERC-5192 locked, also for approved operators): the only
+///      account that moves them is the protocol's CreditVault (`setCreditVault`), which takes a unit from its owner
+///      into custody on a signed pledge and sends it back to its pledgor on an unpledge (a unit seized on a default
+///      stays with the vault). The vault needs no ERC-721 approval: the custody rule in `_update` is its authority.
 ///      All calls `derive` makes before minting are to view functions (static calls).
 contract DerivativeRegistry is IDerivativeRegistry, ERC721, SignedActions {
     /// @dev BN254 scalar field order: public signals must be below it.
@@ -65,6 +68,11 @@ contract DerivativeRegistry is IDerivativeRegistry, ERC721, SignedActions {
     IBindingVerifier internal immutable _bindingVerifier;
     /// @inheritdoc IDerivativeRegistry
     address public immutable timelock;
+    /// @dev Who may set the credit vault once while it is unset (the deploy script, which deploys the vault after
+    ///      this registry and so cannot pass it to the constructor).
+    address internal immutable _deployer;
+    /// @inheritdoc IDerivativeRegistry
+    address public creditVault;
 
     /// @dev A Derivative as stored: rule, kind, weight and core count in one slot, the up to four core ids (uint64
     ///      each; certificate ids are sequential) in another, then the four hashes. Six slots for any core count.
@@ -109,6 +117,7 @@ contract DerivativeRegistry is IDerivativeRegistry, ERC721, SignedActions {
         _rules = derivationRules_;
         _bindingVerifier = bindingVerifier_;
         timelock = timelock_;
+        _deployer = msg.sender;
 
         _setInputSpec(KIND_PLANTING_PLAN, PLANTING_PLAN_CHANNEL_MASK, bytes32(0));
         _setInputSpec(KIND_MARKET_FORECAST, MARKET_FORECAST_CHANNEL_MASK, bytes32(0));
@@ -144,6 +153,17 @@ contract DerivativeRegistry is IDerivativeRegistry, ERC721, SignedActions {
     /// @inheritdoc IDerivativeRegistry
     function setInputSpec(uint8 kind, uint8 channelMask, bytes32 schemaHash) external onlyGovernance {
         _setInputSpec(kind, channelMask, schemaHash);
+    }
+
+    /// @inheritdoc IDerivativeRegistry
+    /// @dev Replacing a vault takes the power to move units from the old one at once, so units it still holds
+    ///      (pledged or seized) stay there: governance replaces a vault only once it holds none it must return.
+    function setCreditVault(address creditVault_) external {
+        bool deployerFirstSet = msg.sender == _deployer && creditVault == address(0);
+        if (msg.sender != timelock && !deployerFirstSet) revert NotAllowedToSetCreditVault(msg.sender);
+        if (creditVault_ == address(0)) revert ZeroAddress("creditVault");
+        creditVault = creditVault_;
+        emit CreditVaultSet(creditVault_);
     }
 
     /// @inheritdoc IDerivativeRegistry
@@ -239,10 +259,19 @@ contract DerivativeRegistry is IDerivativeRegistry, ERC721, SignedActions {
         return interfaceId == ERC5192_INTERFACE_ID || super.supportsInterface(interfaceId);
     }
 
-    /// @dev Only mints pass: a derivative that exists never changes owner (nor burns).
+    /// @dev The custody rule. Mints pass. An existing unit moves only when the credit vault itself calls, and only
+    ///      into its custody (owner → vault, a pledge) or out of it (vault → someone; the vault sends a unit back to
+    ///      its pledgor on an unpledge). Everything else reverts, whoever asks: the owner, an approved operator, or
+    ///      the vault moving a unit between two other accounts; nothing burns. The vault skips the ERC-721
+    ///      approval check (auth 0): the owner authorised the pledge with its signature at the vault.
     function _update(address to, uint256 tokenId, address auth) internal override returns (address) {
-        if (_ownerOf(tokenId) != address(0)) revert DerivativeNotTransferable(tokenId);
-        return super._update(to, tokenId, auth);
+        address from = _ownerOf(tokenId);
+        if (from == address(0)) return super._update(to, tokenId, auth);
+        address vault = creditVault;
+        bool byVault = vault != address(0) && msg.sender == vault;
+        bool intoOrOutOfCustody = (to == vault && from != vault) || (from == vault && to != address(0));
+        if (!byVault || !intoOrOutOfCustody) revert DerivativeNotTransferable(tokenId);
+        return super._update(to, tokenId, address(0));
     }
 
     function _hashRequestStruct(DerivationRequest calldata req) internal pure returns (bytes32) {

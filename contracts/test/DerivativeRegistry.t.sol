@@ -864,6 +864,126 @@ contract DerivativeRegistryTest is CalderaGovernanceFixture, DerivationHelpers, 
         assertEq(registry.ownerOf(1), provider, "still the provider's");
     }
 
+    // ---------------------------------------------------------------- credit vault custody
+
+    function testFuzz_setCreditVault_revertsForAnyoneButTheDeployerAndTheTimelock(address caller) public {
+        vm.assume(caller != address(this) && caller != address(timelock));
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.NotAllowedToSetCreditVault.selector, caller));
+        registry.setCreditVault(address(0x7A17));
+        assertEq(registry.creditVault(), address(0), "still unset");
+    }
+
+    function test_setCreditVault_theDeployerSetsItOnceThenOnlyTheTimelock() public {
+        address vault = address(0x7A17);
+        address nextVault = address(0x7A18);
+        assertEq(registry.creditVault(), address(0), "unset at deploy");
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.ZeroAddress.selector, "creditVault"));
+        registry.setCreditVault(address(0));
+
+        vm.expectEmit(true, false, false, true, address(registry));
+        emit IDerivativeRegistry.CreditVaultSet(vault);
+        registry.setCreditVault(vault); // this test contract deployed the registry
+        assertEq(registry.creditVault(), vault, "set by the deployer");
+
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.NotAllowedToSetCreditVault.selector, address(this)));
+        registry.setCreditVault(nextVault);
+        vm.prank(provider);
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.NotAllowedToSetCreditVault.selector, provider));
+        registry.setCreditVault(nextVault);
+
+        vm.expectEmit(true, false, false, true, address(registry));
+        emit IDerivativeRegistry.CreditVaultSet(nextVault);
+        vm.prank(address(timelock));
+        registry.setCreditVault(nextVault);
+        assertEq(registry.creditVault(), nextVault, "changed by the timelock");
+        vm.prank(address(timelock));
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.ZeroAddress.selector, "creditVault"));
+        registry.setCreditVault(address(0));
+    }
+
+    function test_setCreditVault_theTimelockMaySetItWhileUnset() public {
+        vm.prank(address(timelock));
+        registry.setCreditVault(address(0x7A17));
+        assertEq(registry.creditVault(), address(0x7A17), "set by the timelock");
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.NotAllowedToSetCreditVault.selector, address(this)));
+        registry.setCreditVault(address(0x7A18));
+    }
+
+    function test_custody_theVaultTakesAUnitFromItsOwnerAndReturnsItWithoutApproval() public {
+        address vault = address(0x7A17);
+        registry.setCreditVault(vault);
+        _signAndDerive(PROVIDER_KEY, _plantingPlan());
+
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IERC721.Transfer(provider, vault, 1);
+        vm.prank(vault);
+        registry.transferFrom(provider, vault, 1);
+        assertEq(registry.ownerOf(1), vault, "in custody");
+        assertTrue(registry.locked(1), "still locked for holders");
+
+        // While in custody, the pledgor cannot take it back and the vault cannot hand it on sideways via `from`.
+        vm.prank(provider);
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.DerivativeNotTransferable.selector, 1));
+        registry.transferFrom(vault, provider, 1);
+
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit IERC721.Transfer(vault, provider, 1);
+        vm.prank(vault);
+        registry.transferFrom(vault, provider, 1);
+        assertEq(registry.ownerOf(1), provider, "returned");
+        assertTrue(registry.locked(1), "locked again with its owner");
+    }
+
+    function test_custody_noOneButTheVaultMovesAUnitAndOnlyIntoOrOutOfCustody() public {
+        address vault = address(0x7A17);
+        registry.setCreditVault(vault);
+        _signAndDerive(PROVIDER_KEY, _plantingPlan());
+        bytes memory notTransferable = abi.encodeWithSelector(IDerivativeRegistry.DerivativeNotTransferable.selector, 1);
+
+        // The owner cannot move it, not even into the vault.
+        vm.startPrank(provider);
+        registry.setApprovalForAll(RELAYER, true);
+        vm.expectRevert(notTransferable);
+        registry.transferFrom(provider, vault, 1);
+        vm.expectRevert(notTransferable);
+        registry.transferFrom(provider, other, 1);
+        vm.stopPrank();
+        // An approved operator cannot either.
+        vm.startPrank(RELAYER);
+        vm.expectRevert(notTransferable);
+        registry.transferFrom(provider, vault, 1);
+        vm.expectRevert(notTransferable);
+        registry.safeTransferFrom(provider, other, 1);
+        vm.stopPrank();
+        // The vault cannot move a unit between two other accounts.
+        vm.prank(vault);
+        vm.expectRevert(notTransferable);
+        registry.transferFrom(provider, other, 1);
+        assertEq(registry.ownerOf(1), provider, "still the provider's");
+
+        // A replaced vault loses the power; the new one has it.
+        address nextVault = address(0x7A18);
+        vm.prank(address(timelock));
+        registry.setCreditVault(nextVault);
+        vm.prank(vault);
+        vm.expectRevert(notTransferable);
+        registry.transferFrom(provider, vault, 1);
+        vm.prank(nextVault);
+        registry.transferFrom(provider, nextVault, 1);
+        assertEq(registry.ownerOf(1), nextVault, "in the new vault's custody");
+    }
+
+    function testFuzz_custody_anyCallerButTheVaultCannotMoveAUnit(address caller, address to) public {
+        address vault = address(0x7A17);
+        registry.setCreditVault(vault);
+        _signAndDerive(PROVIDER_KEY, _plantingPlan());
+        vm.assume(caller != vault && to != address(0));
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.DerivativeNotTransferable.selector, 1));
+        registry.transferFrom(provider, to, 1);
+    }
+
     function test_views_revertForAnUnknownDerivative() public {
         vm.expectRevert(abi.encodeWithSelector(IDerivativeRegistry.UnknownDerivative.selector, 0));
         registry.derivative(0);

@@ -1,9 +1,11 @@
 import postgres, { type PendingQuery, type Row, type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CertificatePageKey, certificateListQueries } from "../../resolvers/certificateListQueries.js";
+import { type CreditLineFilterKey, circulationListQueries } from "../../resolvers/circulationListQueries.js";
 import { type DerivativePageKey, derivativeListQueries } from "../../resolvers/derivativeListQueries.js";
 import { governanceListQueries } from "../../resolvers/governanceListQueries.js";
 import { createScratchTables } from "../support/createScratchTables.js";
+import { scratchEventId, seedCirculationRows } from "../support/seedCirculationRows.js";
 import { scratchProvider, seedScratchRows } from "../support/seedScratchRows.js";
 import { startTestPostgres, type TestPostgres } from "../support/startTestPostgres.js";
 
@@ -22,6 +24,12 @@ const LARGE_TABLES = [
   "node_stake",
   "proposal",
   "provider",
+  "licence",
+  "adoption",
+  "invocation",
+  "credit_line",
+  "credit_event",
+  "earning",
 ];
 
 type PlanNode = {
@@ -50,6 +58,17 @@ const ALLOWED_FILTERS: { relation: string; indexCond?: RegExp; filter: RegExp; w
     indexCond: /id = dc\.derivative_id/,
     filter: /^\((owner|kind) = /,
     why: "a lookup by id of each derivative of one certificate (found on derivative_core's index): one row each",
+  },
+  {
+    relation: "credit_line",
+    filter: /^\(status = /,
+    why: "three statuses: filtered only when common, as for domains (a rare one takes its (status, id) index)",
+  },
+  {
+    relation: "credit_line",
+    indexCond: /derivative_id = /,
+    filter: /^\(\(?borrower\)?(::text)? = /,
+    why: "creditLines by borrower and derivative: the derivative's own lines (one pledge at a time), few ever",
   },
   {
     relation: "node_stake",
@@ -83,6 +102,7 @@ beforeAll(async () => {
     votesPerProposal: 30,
     nodes: 20_000,
   });
+  await seedCirculationRows(sql, SCHEMA, { fromId: 1, toId: CERTIFICATES });
 });
 
 afterAll(async () => {
@@ -228,4 +248,80 @@ describe("EXPLAIN of every list query shape: no sequential scan of a large table
       expect(scans, `${name}: ${plan}`).toEqual([]);
     }
   });
+
+  it("a derivative's licences, adoptions and invocations, and a line's events: pages (one key, 20 keys) and counts", async () => {
+    const lists = circulationListQueries(sql, SCHEMA);
+    const derivatives = Array.from({ length: 20 }, (_, i) => String(30_001 + i * 7));
+    const cursors = {
+      licences: "40000",
+      adoptions: scratchEventId(300_011),
+      invocations: scratchEventId(300_011),
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: statements of several row types, only explained
+    const shapes: [string, PendingQuery<any>][] = [];
+    for (const name of ["licences", "adoptions", "invocations"] as const) {
+      const list = lists[name];
+      const after = cursors[name];
+      shapes.push(
+        [`${name} page`, list.page([{ derivative: "30001", first: 20 }])],
+        [`${name} page after`, list.page([{ derivative: "30001", first: 20, after }])],
+        [`${name} pages`, list.page(derivatives.map((derivative) => ({ derivative, first: 5 })))],
+        [
+          `${name} pages after`,
+          list.page(derivatives.map((derivative) => ({ derivative, first: 5, after }))),
+        ],
+        [`${name} count`, list.boundedCount([{ derivative: "30001" }])],
+        [`${name} counts`, list.boundedCount(derivatives.map((derivative) => ({ derivative })))],
+      );
+    }
+    const lines = derivatives.map((id) => String(Number(id) + 1));
+    shapes.push(
+      ["credit events page", lists.creditEvents.page([{ line: "15001", first: 20 }])],
+      [
+        "credit events pages after",
+        lists.creditEvents.page(lines.map((line) => ({ line, first: 5, after: scratchEventId(300_011) }))),
+      ],
+      ["credit events counts", lists.creditEvents.boundedCount(lines.map((line) => ({ line })))],
+      [
+        "earnings of 20 providers by week",
+        lists.earnings(
+          Array.from({ length: 20 }, (_, i) => scratchProvider(i + 1)),
+          1_700_006_400 + 10 * 86_400,
+          1_700_006_400 + 40 * 86_400,
+          "WEEK",
+        ),
+      ],
+    );
+    for (const [name, query] of shapes) {
+      const { scans, plan } = await unboundedScansOf(query);
+      expect(scans, `${name}: ${plan}`).toEqual([]);
+    }
+  });
+
+  const creditLineFilters = combinations<Omit<CreditLineFilterKey, "first"> & { after: string }>(
+    ["borrower", "status", "derivative", "after"],
+    (name) => ({ borrower: scratchProvider(5), status: "OPEN", derivative: "30004", after: "12000" })[name],
+  );
+
+  it.each(creditLineFilters.map((key) => [JSON.stringify(key), key] as const))(
+    "creditLines page and count %s",
+    async (_, filter) => {
+      const lines = circulationListQueries(sql, SCHEMA).creditLines;
+      const page = await unboundedScansOf(lines.page([{ ...filter, first: 20 }]));
+      expect(page.scans, page.plan).toEqual([]);
+      const { after: _after, ...countKey } = filter;
+      const count = await unboundedScansOf(lines.boundedCount([countKey]));
+      expect(count.scans, count.plan).toEqual([]);
+      const batch = await unboundedScansOf(
+        lines.page(
+          Array.from({ length: 20 }, (_, i) => ({
+            ...filter,
+            first: 5,
+            ...(filter.borrower ? { borrower: scratchProvider(i + 1) } : {}),
+          })),
+        ),
+      );
+      expect(batch.scans, batch.plan).toEqual([]);
+    },
+  );
 });

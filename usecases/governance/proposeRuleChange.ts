@@ -7,7 +7,12 @@ import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
 import { chainNow, verifySignedAuthorization } from "../verifySignedAuthorization.js";
 import { type ProposalContent, proposalTypedData } from "./governanceTypedData.js";
 import { fromChain, governanceAbi, governorNonce, governorOf, hashProposal, NEXT_BLOCK } from "./governor.js";
-import { encodeRuleChange, type RuleChangeInput, type RuleReader } from "./ruleChanges.js";
+import {
+  encodeRuleChange,
+  type GovernedTargets,
+  type RuleChangeInput,
+  type RuleReader,
+} from "./ruleChanges.js";
 
 export type ProposeRuleChangeInput = RuleChangeInput & {
   /** The node proposing: it signs, the hub relays (CalderaGovernor.proposeBySig). */
@@ -35,6 +40,16 @@ export type PreparedRuleChangeProposal = {
   typedData: ReturnType<typeof proposalTypedData>;
 };
 
+/** The contracts a proposal may call; the circulation ones only where the hub deployed them. */
+export function governedTargets(hub: HubServices): GovernedTargets {
+  const { contracts } = hub.deployment;
+  return {
+    derivationRules: contracts.DerivationRules.address,
+    derivativeMarket: contracts.DerivativeMarket?.address,
+    creditVault: contracts.CreditVault?.address,
+  };
+}
+
 /** Current terms from the chain (DerivationRules is the authority; the indexer may lag a block). */
 function ruleReader(hub: HubServices): RuleReader {
   const rules = {
@@ -53,17 +68,13 @@ function ruleReader(hub: HubServices): RuleReader {
 }
 
 /**
- * The proposal a rule change makes and the typed data its proposer signs, for any nonce: one DerivationRules call
- * (terms left out keep their current values), checked as DerivationRules will check it. The default description
+ * The proposal a rule change makes and the typed data its proposer signs, for any nonce: one call to DerivationRules,
+ * DerivativeMarket or CreditVault (terms left out keep their current values), checked as the contract will check it. The default description
  * names the proposer and the nonce, so repeating a change makes a new proposal rather than a duplicate.
  */
 async function ruleChangeProposalFor(input: ProposeRuleChangeInput, hub: HubServices) {
   const governor = governorOf(hub);
-  const { target, calldata, summary } = await encodeRuleChange(
-    input,
-    hub.deployment.contracts.DerivationRules.address,
-    ruleReader(hub),
-  );
+  const { target, calldata, summary } = await encodeRuleChange(input, governedTargets(hub), ruleReader(hub));
   return (nonce: bigint, deadline: bigint): PreparedRuleChangeProposal => {
     const description =
       input.description?.trim() ||

@@ -1,5 +1,10 @@
-import { type Address, decodeFunctionData, encodeFunctionData, type Hex } from "viem";
-import { calderaGovernorAbi, derivationRulesAbi } from "../../contracts/generated/abis.js";
+import { type Address, decodeFunctionData, encodeFunctionData, formatUnits, type Hex, isAddress } from "viem";
+import {
+  calderaGovernorAbi,
+  creditVaultAbi,
+  derivationRulesAbi,
+  derivativeMarketAbi,
+} from "../../contracts/generated/abis.js";
 import { CORE_DOMAINS } from "../../prover/coreDataset.js";
 import { type DerivationKindName, derivationKinds } from "../buildModelInput.js";
 import { BadUserInputError } from "../errors.js";
@@ -20,11 +25,24 @@ export const kindNames = invert(
   >,
 );
 
+/** DerivativeMarket's reward metrics, by the names GraphQL uses (RewardMetric). */
+export const rewardMetrics = { ADOPTERS: 1, ENTERPRISES: 2 } as const;
+export type RewardMetricName = keyof typeof rewardMetrics;
+export const metricNames = invert(rewardMetrics);
+
 /** DerivationRules.MAX_BPS and MAX_WEIGHT_BPS. */
 export const MAX_BPS = 10_000;
 export const MAX_WEIGHT_BPS = 100_000;
+/** Most accounts one admission proposal names: the timelock runs it in one transaction. */
+export const MAX_ADMITTED_PER_PROPOSAL = 200;
+const MAX_UINT32 = 4_294_967_295;
+const MAX_UINT64 = 2n ** 64n - 1n;
+const MAX_UINT256 = 2n ** 256n - 1n;
 
-/** What a rule-change proposal does: exactly one of these, each a call to DerivationRules. */
+/**
+ * What a rule-change proposal does: exactly one of these, each one call to a governed contract (DerivationRules,
+ * or for ERA circulation DerivativeMarket and CreditVault, whose parameters only the timelock may change).
+ */
 export type RuleChangeInput = {
   /** setRule: new terms for an existing rule; a term left out keeps its current value. */
   setRule?: {
@@ -51,7 +69,46 @@ export type RuleChangeInput = {
     minContinuityBps?: number | null | undefined;
     maxGapSlots?: number | null | undefined;
   } | null;
+  /** setRewardRule (DerivativeMarket): derivatives of `kind` reaching `threshold` counted accounts earn `amount`. */
+  setRewardRule?: {
+    kind: DerivationKindName;
+    metric: RewardMetricName;
+    /** Distinct admitted, licensed accounts; 0 switches the reward off. */
+    threshold: number;
+    /** ERA wei. */
+    amount: bigint | string;
+  } | null;
+  /** setPoolShare (DerivativeMarket): the share of each licence fee paid into the reward pool. */
+  setPoolShare?: { shareBps: number } | null;
+  /** setAdmitted (DerivativeMarket): accounts whose adoptions and invocations count toward rewards (sybil resistance). */
+  admitAccounts?: { accounts: readonly string[]; admitted: boolean } | null;
+  /** setDomainBase (CreditVault): a domain's credit base in ERA wei (limit = base × the unit's weight); 0 = no credit. */
+  setCreditBase?: { domain: DomainName; base: bigint | string } | null;
+  /** setInterestRate (CreditVault): simple annual interest on credit lines. */
+  setInterestRate?: { rateBps: number } | null;
+  /** setTerm (CreditVault): how long after the pledge a credit line falls due. */
+  setCreditTerm?: { seconds: number | bigint | string } | null;
 };
+
+/** The contracts a proposal may call; the circulation ones are absent on a hub deployed without derivatives. */
+export type GovernedTargets = {
+  derivationRules: Address;
+  derivativeMarket?: Address | undefined;
+  creditVault?: Address | undefined;
+};
+
+const CHANGE_KEYS = [
+  "setRule",
+  "addRule",
+  "setRuleActive",
+  "setFloors",
+  "setRewardRule",
+  "setPoolShare",
+  "admitAccounts",
+  "setCreditBase",
+  "setInterestRate",
+  "setCreditTerm",
+] as const;
 
 export type CurrentRule = {
   domain: number;
@@ -87,6 +144,33 @@ function ruleIdOf(field: string, value: string | bigint): bigint {
   return BigInt(value);
 }
 
+function uintOf(field: string, value: bigint | string | number, max: bigint): bigint {
+  const parsed =
+    typeof value === "bigint"
+      ? value
+      : typeof value === "number" && Number.isSafeInteger(value)
+        ? BigInt(value)
+        : typeof value === "string" && /^\d{1,78}$/.test(value)
+          ? BigInt(value)
+          : undefined;
+  if (parsed === undefined || parsed < 0n || parsed > max)
+    throw new BadUserInputError(field, `must be a whole number from 0 to ${max}, got ${String(value)}`);
+  return parsed;
+}
+
+/** "1,200 ERA", "0.5 ERA". */
+export const eraText = (wei: bigint) => {
+  const [whole = "0", fraction] = formatUnits(wei, 18).split(".");
+  return `${BigInt(whole).toLocaleString("en-US")}${fraction ? `.${fraction}` : ""} ERA`;
+};
+
+function durationText(seconds: bigint): string {
+  const days = seconds / 86_400n;
+  const rest = seconds % 86_400n;
+  if (rest === 0n) return `${days} day${days === 1n ? "" : "s"}`;
+  return `${seconds.toLocaleString("en-US")} s`;
+}
+
 const percent = (bps: number) => `${(bps / 100).toFixed(2).replace(/\.?0+$/, "")}%`;
 const weight = (bps: number) => `${(bps / 10_000).toFixed(4).replace(/\.?0+$/, "")}x`;
 
@@ -106,17 +190,18 @@ export function describeRule(ruleId: bigint | string | undefined, rule: Omit<Cur
  */
 export async function encodeRuleChange(
   change: RuleChangeInput,
-  derivationRules: Address,
+  targets: GovernedTargets,
   reader: RuleReader,
 ): Promise<EncodedRuleChange> {
-  const given = (["setRule", "addRule", "setRuleActive", "setFloors"] as const).filter(
-    (key) => change[key] !== undefined && change[key] !== null,
-  );
+  const given = CHANGE_KEYS.filter((key) => change[key] !== undefined && change[key] !== null);
   if (given.length !== 1)
     throw new BadUserInputError(
       "input",
-      `must give exactly one of setRule, addRule, setRuleActive, setFloors (got ${given.length === 0 ? "none" : given.join(", ")})`,
+      `must give exactly one of ${CHANGE_KEYS.join(", ")} (got ${given.length === 0 ? "none" : given.join(", ")})`,
     );
+  const circulation = encodeCirculationChange(change, targets);
+  if (circulation !== undefined) return circulation;
+  const { derivationRules } = targets;
   const call = (functionName: string, args: readonly unknown[]) =>
     encodeFunctionData({ abi: derivationRulesAbi, functionName, args } as never) as Hex;
 
@@ -191,8 +276,132 @@ export async function encodeRuleChange(
   };
 }
 
+/**
+ * The circulation parameters (DerivativeMarket's reward rules, pool share and admissions; CreditVault's bases, rate
+ * and term), checked as the contracts check them; undefined when the change is a DerivationRules one.
+ */
+function encodeCirculationChange(
+  change: RuleChangeInput,
+  targets: GovernedTargets,
+): EncodedRuleChange | undefined {
+  const market = (field: string) => {
+    if (targets.derivativeMarket === undefined)
+      throw new BadUserInputError(field, "this hub has no DerivativeMarket deployed");
+    return targets.derivativeMarket;
+  };
+  const vault = (field: string) => {
+    if (targets.creditVault === undefined)
+      throw new BadUserInputError(field, "this hub has no CreditVault deployed");
+    return targets.creditVault;
+  };
+  const marketCall = (functionName: string, args: readonly unknown[]) =>
+    encodeFunctionData({ abi: derivativeMarketAbi, functionName, args } as never) as Hex;
+  const vaultCall = (functionName: string, args: readonly unknown[]) =>
+    encodeFunctionData({ abi: creditVaultAbi, functionName, args } as never) as Hex;
+
+  if (change.setRewardRule) {
+    const { kind, metric, threshold } = change.setRewardRule;
+    const kindNumber = derivationKinds[kind]?.kind;
+    if (kindNumber === undefined)
+      throw new BadUserInputError("setRewardRule.kind", `${kind} is not a derivation kind`);
+    const metricNumber = rewardMetrics[metric];
+    if (metricNumber === undefined)
+      throw new BadUserInputError("setRewardRule.metric", `${metric} is not ADOPTERS or ENTERPRISES`);
+    checkInt("setRewardRule.threshold", threshold, 0, MAX_UINT32);
+    const amount = uintOf("setRewardRule.amount", change.setRewardRule.amount, MAX_UINT256);
+    return {
+      target: market("setRewardRule"),
+      calldata: marketCall("setRewardRule", [kindNumber, metricNumber, threshold, amount]),
+      summary: `Set the ${kind} reward: ${describeReward(metricNumber, threshold, amount)}`,
+    };
+  }
+  if (change.setPoolShare) {
+    checkInt("setPoolShare.shareBps", change.setPoolShare.shareBps, 0, MAX_BPS);
+    return {
+      target: market("setPoolShare"),
+      calldata: marketCall("setPoolShare", [change.setPoolShare.shareBps]),
+      summary: `Pay ${percent(change.setPoolShare.shareBps)} of each licence fee into the reward pool`,
+    };
+  }
+  if (change.admitAccounts) {
+    const { accounts, admitted } = change.admitAccounts;
+    if (accounts.length === 0 || accounts.length > MAX_ADMITTED_PER_PROPOSAL)
+      throw new BadUserInputError(
+        "admitAccounts.accounts",
+        `must name 1 to ${MAX_ADMITTED_PER_PROPOSAL} accounts, got ${accounts.length}`,
+      );
+    const seen = new Set<string>();
+    for (const account of accounts) {
+      if (!isAddress(account, { strict: false }))
+        throw new BadUserInputError("admitAccounts.accounts", `${account} is not an address`);
+      if (seen.has(account.toLowerCase()))
+        throw new BadUserInputError("admitAccounts.accounts", `${account} is named twice`);
+      seen.add(account.toLowerCase());
+    }
+    return {
+      target: market("admitAccounts"),
+      calldata: marketCall("setAdmitted", [accounts, admitted]),
+      summary: describeAdmission(accounts, admitted),
+    };
+  }
+  if (change.setCreditBase) {
+    const domain = CORE_DOMAINS[change.setCreditBase.domain];
+    if (domain === undefined)
+      throw new BadUserInputError("setCreditBase.domain", `${change.setCreditBase.domain} is not a domain`);
+    const base = uintOf("setCreditBase.base", change.setCreditBase.base, MAX_UINT256);
+    return {
+      target: vault("setCreditBase"),
+      calldata: vaultCall("setDomainBase", [domain, base]),
+      summary: describeCreditBase(domain, base),
+    };
+  }
+  if (change.setInterestRate) {
+    checkInt("setInterestRate.rateBps", change.setInterestRate.rateBps, 0, MAX_BPS);
+    return {
+      target: vault("setInterestRate"),
+      calldata: vaultCall("setInterestRate", [change.setInterestRate.rateBps]),
+      summary: `Charge ${percent(change.setInterestRate.rateBps)} a year (simple interest) on credit lines`,
+    };
+  }
+  if (change.setCreditTerm) {
+    const seconds = uintOf("setCreditTerm.seconds", change.setCreditTerm.seconds, MAX_UINT64);
+    // A zero term would make every new line overdue at once: default-able in the block it opens.
+    if (seconds === 0n) throw new BadUserInputError("setCreditTerm.seconds", "must be above 0");
+    return {
+      target: vault("setCreditTerm"),
+      calldata: vaultCall("setTerm", [seconds]),
+      summary: `Credit lines fall due ${durationText(seconds)} after the pledge`,
+    };
+  }
+  return undefined;
+}
+
+function describeReward(metric: number, threshold: number, amount: bigint): string {
+  if (threshold === 0) return "off";
+  const who =
+    metric === rewardMetrics.ADOPTERS
+      ? "adopters"
+      : metric === rewardMetrics.ENTERPRISES
+        ? "invoking enterprises"
+        : `accounts (metric ${metric})`;
+  return `${threshold} distinct admitted ${who} → ${eraText(amount)}`;
+}
+
+function describeAdmission(accounts: readonly string[], admitted: boolean): string {
+  const shown = accounts.slice(0, 3).join(", ");
+  const more = accounts.length > 3 ? ` and ${accounts.length - 3} more` : "";
+  return `${admitted ? "Admit" : "Remove"} ${accounts.length} account${accounts.length === 1 ? "" : "s"} (${shown}${more}) ${
+    admitted ? "to" : "from"
+  } the accounts whose adoptions and invocations count toward rewards`;
+}
+
+const describeCreditBase = (domain: number, base: bigint) =>
+  base === 0n
+    ? `No credit against ${domainNames[domain] ?? domain} units`
+    : `Credit base for ${domainNames[domain] ?? domain} units: ${eraText(base)} × the unit's weight`;
+
 export type DecodedAction = {
-  /** The contract's name (DerivationRules, CalderaGovernor). */
+  /** The contract's name (DerivationRules, CalderaGovernor, DerivativeMarket, CreditVault). */
   contract: string;
   functionName: string;
   /** The function's signature, e.g. setRule(uint256,uint8,uint16,uint32). */
@@ -211,16 +420,18 @@ const argText = (value: unknown): string =>
 
 /**
  * Decodes a proposal action's calldata when its target is one of the hub's governed contracts (DerivationRules,
- * the governor's own settings); undefined for any other target or for calldata that does not decode.
+ * the governor's own settings, DerivativeMarket, CreditVault); undefined for any other target or for calldata that does not decode.
  */
 export function decodeGovernanceAction(
   { target, calldata }: { target: string; calldata: Hex },
-  contracts: { derivationRules: Address; governor: Address },
+  contracts: GovernedTargets & { governor: Address },
 ): DecodedAction | undefined {
   const known = [
     { name: "DerivationRules", address: contracts.derivationRules, abi: derivationRulesAbi },
     { name: "CalderaGovernor", address: contracts.governor, abi: calderaGovernorAbi },
-  ].find((c) => c.address.toLowerCase() === target.toLowerCase());
+    { name: "DerivativeMarket", address: contracts.derivativeMarket, abi: derivativeMarketAbi },
+    { name: "CreditVault", address: contracts.creditVault, abi: creditVaultAbi },
+  ].find((c) => c.address !== undefined && c.address.toLowerCase() === target.toLowerCase());
   if (known === undefined) return undefined;
   let decoded: { functionName: string; args?: readonly unknown[] | undefined };
   try {
@@ -247,8 +458,32 @@ export function decodeGovernanceAction(
     signature: `${decoded.functionName}(${inputs.map((input) => input.type).join(",")})`,
     args,
     summary:
-      known.name === "DerivationRules" ? summariseRulesCall(decoded.functionName, decoded.args ?? []) : null,
+      known.name === "DerivationRules"
+        ? summariseRulesCall(decoded.functionName, decoded.args ?? [])
+        : known.name === "CalderaGovernor"
+          ? null
+          : summariseCirculationCall(decoded.functionName, decoded.args ?? []),
   };
+}
+
+function summariseCirculationCall(functionName: string, args: readonly unknown[]): string | null {
+  const n = (value: unknown) => Number(value);
+  switch (functionName) {
+    case "setRewardRule":
+      return `${kindNames[n(args[0])] ?? `kind ${args[0]}`} reward: ${describeReward(n(args[1]), n(args[2]), args[3] as bigint)}`;
+    case "setPoolShare":
+      return `reward pool share ${percent(n(args[0]))} of each licence fee`;
+    case "setAdmitted":
+      return describeAdmission(args[0] as readonly string[], args[1] as boolean);
+    case "setDomainBase":
+      return describeCreditBase(n(args[0]), args[1] as bigint);
+    case "setInterestRate":
+      return `credit interest ${percent(n(args[0]))} a year`;
+    case "setTerm":
+      return `credit term ${durationText(args[0] as bigint)}`;
+    default:
+      return null;
+  }
 }
 
 function summariseRulesCall(functionName: string, args: readonly unknown[]): string | null {

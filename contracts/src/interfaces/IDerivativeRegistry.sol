@@ -7,7 +7,9 @@ import {ISignedActions} from "./ISignedActions.sol";
 /// @title Derivative registry
 /// @notice Mints derivative value units (ERC-721 "Caldera Derivative", CDV): a model ran on features drawn from
 ///         one to four core-certified datasets of a provider, under an active node-voted derivation rule. A unit is
-///         owned by the core provider, carries the rule's weight and cannot be transferred (ERC-5192 locked).
+///         owned by the core provider, carries the rule's weight and cannot be transferred by its holder or any
+///         operator (ERC-5192 locked). Only the protocol's CreditVault moves units: into its custody on a pledge,
+///         back to the pledgor on an unpledge (a unit seized on a default stays with the vault).
 /// @dev A derivation is authorised by the provider's EIP-712 signature over the DerivationRequest (see
 ///      ISignedActions; type string in DERIVATION_REQUEST_TYPEHASH) and may be submitted by anyone, typically the
 ///      hub, which pays the gas. Each core carries a Groth16 binding proof (IBindingVerifier) with public signals
@@ -102,8 +104,11 @@ interface IDerivativeRegistry is IERC721, ISignedActions {
     error InvalidBindingProof(uint256 coreId);
     /// @notice No derivative has this id.
     error UnknownDerivative(uint256 derivativeId);
-    /// @notice Derivatives stay with their core provider; `derivativeId` cannot be transferred.
+    /// @notice Derivatives stay with their core provider; `derivativeId` cannot be transferred (only the credit
+    ///         vault moves units: into its custody on a pledge, back on an unpledge).
     error DerivativeNotTransferable(uint256 derivativeId);
+    /// @notice The credit vault is set once, by the deployer, or later by the timelock; `caller` is neither.
+    error NotAllowedToSetCreditVault(address caller);
 
     /// @notice Emitted after a derivative was stored and minted to `provider`.
     event DerivativeMinted(
@@ -120,8 +125,10 @@ interface IDerivativeRegistry is IERC721, ISignedActions {
     );
     /// @notice Emitted after `kind`'s input spec was set (also for the seed specs, at deploy).
     event InputSpecSet(uint8 indexed kind, uint8 channelMask, bytes32 schemaHash);
-    /// @notice ERC-5192: emitted when a derivative is minted, locked to its owner for good.
+    /// @notice ERC-5192: emitted when a derivative is minted, locked for good (only the CreditVault moves it).
     event Locked(uint256 tokenId);
+    /// @notice Emitted after the credit vault (the only account that may move units) was set.
+    event CreditVaultSet(address indexed creditVault);
 
     /// @notice Verifies the provider's signature over `req`, the cores, the rule and one binding proof per core,
     ///         then mints the next derivative id to `req.provider`.
@@ -176,8 +183,9 @@ interface IDerivativeRegistry is IERC721, ISignedActions {
     /// @notice The EIP-712 digest the provider signs for `req` (what the hub checks before proving).
     function hashDerivationRequest(DerivationRequest calldata req) external view returns (bytes32);
 
-    /// @notice ERC-5192: always true for an existing derivative (they never move); reverts with UnknownDerivative
-    ///         otherwise.
+    /// @notice ERC-5192: always true for an existing derivative (its holder and approved operators can never
+    ///         transfer it; only the protocol's CreditVault moves it, into and out of custody); reverts with
+    ///         UnknownDerivative otherwise.
     function locked(uint256 tokenId) external view returns (bool);
 
     /// @notice The core certificate registry the cores are read from.
@@ -191,4 +199,12 @@ interface IDerivativeRegistry is IERC721, ISignedActions {
 
     /// @notice The governance timelock, the only account that may change input specs.
     function timelock() external view returns (address);
+
+    /// @notice Sets the CreditVault, the one account that may move units (owner → vault on a pledge, vault → its
+    ///         pledgor on an unpledge; a seized unit stays with the vault). The deployer may set it once while it
+    ///         is unset; after that only the timelock.
+    function setCreditVault(address creditVault_) external;
+
+    /// @notice The CreditVault (0 until set).
+    function creditVault() external view returns (address);
 }

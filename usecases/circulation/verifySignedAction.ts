@@ -1,0 +1,73 @@
+import type { Address, TypedDataDefinition } from "viem";
+import type { SignedAuthorization } from "../certificationTypedData.js";
+import type { HubServices } from "../HubServices.js";
+import { chainNow, verifySignedAuthorization } from "../verifySignedAuthorization.js";
+import { fromChain, signedActionContractOf } from "./circulationContracts.js";
+import {
+  type SignedActionContent,
+  type SignedActionMessage,
+  type SignedActionName,
+  signedActionTypedData,
+} from "./signedActionTypedData.js";
+
+export type VerifySignedActionParameters<N extends SignedActionName> = {
+  hub: Pick<HubServices, "deployment" | "publicClient">;
+  action: N;
+  signer: Address;
+  content: SignedActionContent<N>;
+  authorization: SignedAuthorization;
+  /** What the signature authorises, for messages ("the purchase of a licence for derivative 4"). */
+  what: string;
+};
+
+export type VerifySignedActionReturnType<N extends SignedActionName> = {
+  /** The signed request as the contract takes it: the content, the signer's next nonce and the deadline. */
+  request: SignedActionMessage<N>;
+  /** The chain's time (`chainNow`) the deadline was checked against. */
+  now: bigint;
+};
+
+/**
+ * Checks a signed market or vault action before anything is sent, as the contract will: the deadline is ahead and
+ * the signature is the signer's over the content with its next nonce on the action's contract (NOT_AUTHORIZED with
+ * `reason` "expired", "replayed" or "signature"). Returns the request to send.
+ */
+export async function verifySignedAction<N extends SignedActionName>({
+  hub,
+  action,
+  signer,
+  content,
+  authorization,
+  what,
+}: VerifySignedActionParameters<N>): Promise<VerifySignedActionReturnType<N>> {
+  const contract = signedActionContractOf(hub, action);
+  const [nonce, now] = await Promise.all([
+    fromChain(
+      hub.publicClient.readContract({
+        address: contract.address,
+        abi: contract.abi,
+        functionName: "nonces",
+        args: [signer],
+      }) as Promise<bigint>,
+    ),
+    chainNow(hub),
+  ]);
+  const messageFor = (n: bigint) =>
+    ({ ...content, nonce: n, deadline: authorization.deadline }) as SignedActionMessage<N>;
+  await verifySignedAuthorization({
+    hub,
+    signer,
+    authorization,
+    nonce,
+    now,
+    typedDataFor: (n) =>
+      signedActionTypedData({
+        chainId: hub.deployment.chainId,
+        verifyingContract: contract.address,
+        action,
+        message: messageFor(n),
+      }) as unknown as TypedDataDefinition,
+    what,
+  });
+  return { request: messageFor(nonce), now };
+}

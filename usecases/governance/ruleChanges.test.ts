@@ -1,0 +1,178 @@
+import { type Address, decodeFunctionData, parseEther } from "viem";
+import { describe, expect, it } from "vitest";
+import { creditVaultAbi, derivativeMarketAbi } from "../../contracts/generated/abis.js";
+import { BadUserInputError } from "../errors.js";
+import {
+  decodeGovernanceAction,
+  encodeRuleChange,
+  type GovernedTargets,
+  type RuleChangeInput,
+  type RuleReader,
+} from "./ruleChanges.js";
+
+const targets = {
+  derivationRules: "0xa513E6E4b8f2a923D98304ec87F64353C4D5C853" as Address,
+  derivativeMarket: "0x0165878A594ca255338adfa4d48449f69242Eb8F" as Address,
+  creditVault: "0x2279B7A0a67DB372996a5FaB50D91eAA73d2eBe6" as Address,
+};
+const governor = "0x5FC8d32690cc91D4c39d9d3abcBD16989F875707" as Address;
+const farmers = [
+  "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+  "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65",
+  "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
+  "0x976EA74026E726554dB657fA54763abd0C3a0aa9",
+] as const;
+
+/** The circulation kinds never read DerivationRules: a reader that fails proves it. */
+const noReads: RuleReader = {
+  rule: () => Promise.reject(new Error("read a rule")),
+  floors: () => Promise.reject(new Error("read floors")),
+};
+
+const encode = (change: RuleChangeInput, to: GovernedTargets = targets) =>
+  encodeRuleChange(change, to, noReads);
+
+async function refusal(change: RuleChangeInput, to: GovernedTargets = targets): Promise<BadUserInputError> {
+  const error = await encode(change, to).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(BadUserInputError);
+  return error as BadUserInputError;
+}
+
+describe("circulation proposal kinds", () => {
+  it("encodes a reward rule as DerivativeMarket.setRewardRule and decodes it back with a summary", async () => {
+    const encoded = await encode({
+      setRewardRule: { kind: "PLANTING_PLAN", metric: "ADOPTERS", threshold: 12, amount: parseEther("600") },
+    });
+    expect(encoded.target).toBe(targets.derivativeMarket);
+    expect(encoded.summary).toBe("Set the PLANTING_PLAN reward: 12 distinct admitted adopters → 600 ERA");
+    expect(decodeFunctionData({ abi: derivativeMarketAbi, data: encoded.calldata })).toMatchObject({
+      functionName: "setRewardRule",
+      args: [1, 1, 12, parseEther("600")],
+    });
+    expect(
+      decodeGovernanceAction(
+        { target: encoded.target, calldata: encoded.calldata },
+        { ...targets, governor },
+      ),
+    ).toMatchObject({
+      contract: "DerivativeMarket",
+      signature: "setRewardRule(uint8,uint8,uint32,uint256)",
+      summary: "PLANTING_PLAN reward: 12 distinct admitted adopters → 600 ERA",
+    });
+  });
+
+  it("takes the amount as GraphQL's BigInt string and a zero threshold as switching the reward off", async () => {
+    const encoded = await encode({
+      setRewardRule: { kind: "FAULT_WARNING_MODEL", metric: "ENTERPRISES", threshold: 0, amount: "0" },
+    });
+    expect(encoded.summary).toBe("Set the FAULT_WARNING_MODEL reward: off");
+    expect(decodeFunctionData({ abi: derivativeMarketAbi, data: encoded.calldata }).args).toEqual([
+      3,
+      2,
+      0,
+      0n,
+    ]);
+  });
+
+  it("encodes the pool share, admissions, credit base, interest rate and term", async () => {
+    const cases: [RuleChangeInput, Address, string, readonly unknown[], string][] = [
+      [{ setPoolShare: { shareBps: 1_500 } }, targets.derivativeMarket, "setPoolShare", [1_500], "15%"],
+      [
+        { admitAccounts: { accounts: farmers, admitted: true } },
+        targets.derivativeMarket,
+        "setAdmitted",
+        [farmers, true],
+        "Admit 4 accounts",
+      ],
+      [
+        { setCreditBase: { domain: "INDUSTRIAL", base: "2500000000000000000000" } },
+        targets.creditVault,
+        "setDomainBase",
+        [2, parseEther("2500")],
+        "INDUSTRIAL units: 2,500 ERA",
+      ],
+      [{ setInterestRate: { rateBps: 650 } }, targets.creditVault, "setInterestRate", [650], "6.5% a year"],
+      [{ setCreditTerm: { seconds: 30 * 86_400 } }, targets.creditVault, "setTerm", [2_592_000n], "30 days"],
+    ];
+    for (const [change, target, functionName, args, summary] of cases) {
+      const encoded = await encode(change);
+      expect(encoded.target).toBe(target);
+      expect(encoded.summary).toContain(summary);
+      const abi = target === targets.creditVault ? creditVaultAbi : derivativeMarketAbi;
+      expect(decodeFunctionData({ abi, data: encoded.calldata })).toMatchObject({ functionName, args });
+      const decoded = decodeGovernanceAction(encoded, { ...targets, governor });
+      expect(decoded?.contract).toBe(target === targets.creditVault ? "CreditVault" : "DerivativeMarket");
+      expect(decoded?.summary).toBeTruthy();
+    }
+  });
+
+  it("refuses what the contracts would revert, naming the field", async () => {
+    expect((await refusal({ setPoolShare: { shareBps: 10_001 } })).details).toMatchObject({
+      field: "setPoolShare.shareBps",
+    });
+    expect((await refusal({ setInterestRate: { rateBps: -1 } })).details).toMatchObject({
+      field: "setInterestRate.rateBps",
+    });
+    expect((await refusal({ setCreditTerm: { seconds: 0 } })).details).toMatchObject({
+      field: "setCreditTerm.seconds",
+    });
+    expect((await refusal({ setCreditTerm: { seconds: "2e9" } })).details).toMatchObject({
+      field: "setCreditTerm.seconds",
+    });
+    expect(
+      (
+        await refusal({
+          setRewardRule: { kind: "PLANTING_PLAN", metric: "ADOPTERS", threshold: 2 ** 32, amount: 1n },
+        })
+      ).details,
+    ).toMatchObject({ field: "setRewardRule.threshold" });
+    expect(
+      (
+        await refusal({
+          setRewardRule: { kind: "PLANTING_PLAN", metric: "ADOPTERS", threshold: 1, amount: "-5" },
+        })
+      ).details,
+    ).toMatchObject({ field: "setRewardRule.amount" });
+    expect(
+      (await refusal({ setCreditBase: { domain: "AGRICULTURAL", base: 2n ** 256n } })).details,
+    ).toMatchObject({
+      field: "setCreditBase.base",
+    });
+  });
+
+  it("refuses an admission naming nobody, an account twice or something that is not an address", async () => {
+    expect((await refusal({ admitAccounts: { accounts: [], admitted: true } })).message).toMatch(/1 to 200/);
+    expect(
+      (await refusal({ admitAccounts: { accounts: [farmers[0], farmers[0].toLowerCase()], admitted: true } }))
+        .message,
+    ).toMatch(/named twice/);
+    expect((await refusal({ admitAccounts: { accounts: ["0x1234"], admitted: false } })).message).toMatch(
+      /not an address/,
+    );
+  });
+
+  it("refuses circulation changes on a hub without the market or the vault", async () => {
+    const rulesOnly = { derivationRules: targets.derivationRules };
+    expect((await refusal({ setPoolShare: { shareBps: 100 } }, rulesOnly)).message).toMatch(
+      /no DerivativeMarket/,
+    );
+    expect((await refusal({ setInterestRate: { rateBps: 100 } }, rulesOnly)).message).toMatch(
+      /no CreditVault/,
+    );
+  });
+
+  it("still takes exactly one change, now among ten kinds", async () => {
+    const error = await refusal({ setPoolShare: { shareBps: 1 }, setInterestRate: { rateBps: 1 } });
+    expect(error.message).toMatch(/exactly one of .*setCreditTerm \(got setPoolShare, setInterestRate\)/);
+    expect((await refusal({})).message).toMatch(/got none/);
+  });
+
+  it("does not decode a call to a contract the hub did not deploy", () => {
+    expect(
+      decodeGovernanceAction(
+        { target: targets.derivativeMarket, calldata: "0x12345678" },
+        { derivationRules: targets.derivationRules, governor },
+      ),
+    ).toBe(undefined);
+  });
+});
