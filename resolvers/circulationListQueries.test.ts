@@ -6,7 +6,12 @@ import postgres, { type PendingQuery, type Row, type Sql } from "postgres";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchTables } from "../test/support/createScratchTables.js";
-import { scratchEventId, scratchUser, seedCirculationRows } from "../test/support/seedCirculationRows.js";
+import {
+  scratchEventId,
+  scratchUser,
+  seedCirculationRows,
+  seedUtilisationCount,
+} from "../test/support/seedCirculationRows.js";
 import { scratchProvider, seedScratchRows } from "../test/support/seedScratchRows.js";
 import { startTestPostgres, type TestPostgres } from "../test/support/startTestPostgres.js";
 import { interestNow } from "./circulationResolvers.js";
@@ -14,6 +19,7 @@ import { bucketStartOf, type CreditLineRow, type CreditPoolRow } from "./createC
 import { createLoaders } from "./createLoaders.js";
 import { createSubgraphSchema } from "./createSubgraphSchema.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
+import { utilisationDefinitionSql } from "./utilisationDefinitionSql.js";
 import { utilisationSql } from "./utilisationSql.js";
 
 /**
@@ -399,39 +405,55 @@ describe("rewards, revenue, earnings and the pools", () => {
 });
 
 describe("utilisation", () => {
-  it("Query.utilisation = its definition over the seeded rows = the README's statement run as printed", async () => {
+  /** The README's "Utilisation rate (SQL)" blocks, as an analyst copies them: as served, then the definition. */
+  const readmeStatements = () =>
+    [
+      ...(readFileSync(new URL("../README.md", import.meta.url), "utf8")
+        .split(/#+ Utilisation rate \(SQL\)/)[1]
+        ?.matchAll(/```sql\n([\s\S]*?)```/g) ?? []),
+    ].map((m) => (m[1] as string).trim());
+  const inUse = () =>
+    Array.from({ length: DERIVATIVES }, (_, k) => k + 1).filter((i) => i % 4 !== 0 && i % 5 !== 0);
+
+  it("the definition over the seeded rows = the count worked out here = Query.utilisation = the README's statements", async () => {
     // Derivative i (bound to certificate i) is used unless i mod 4 = 0, by a licensed account unless i mod 5 = 0.
-    const inUse = Array.from({ length: DERIVATIVES }, (_, k) => k + 1).filter(
-      (i) => i % 4 !== 0 && i % 5 !== 0,
-    );
+    const expected = {
+      certifiedCores: DERIVATIVES,
+      coresWithDerivativeInUse: inUse().length,
+      rate: inUse().length / DERIVATIVES,
+    };
+    // This file's client camel-cases column names (postgres.camel).
+    const asRow = (row: Record<string, unknown> | undefined) => ({
+      certifiedCores: row?.certifiedCores,
+      coresWithDerivativeInUse: row?.coresWithDerivativeInUse,
+      rate: row?.rate,
+    });
+    const [fromDefinition] = await sql.unsafe(utilisationDefinitionSql(SCHEMA));
+    expect(asRow(fromDefinition)).toEqual(expected);
+
+    await seedUtilisationCount(sql, SCHEMA);
     const { utilisation } = await query<{ utilisation: Record<string, number> }>(
       "{ utilisation { certifiedCores coresWithDerivativeInUse rate } }",
     );
-    expect(utilisation).toEqual({
-      certifiedCores: DERIVATIVES,
-      coresWithDerivativeInUse: inUse.length,
-      rate: inUse.length / DERIVATIVES,
-    });
-    const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const statement = readme.match(/#+ Utilisation rate \(SQL\)[\s\S]*?```sql\n([\s\S]*?)```/)?.[1];
-    expect(statement?.trim()).toBe(utilisationSql("caldera"));
-    const [row] = await sql.unsafe((statement as string).replaceAll(/\bcaldera\./g, `${SCHEMA}.`));
-    expect(row).toEqual(utilisation);
+    expect(utilisation).toEqual(expected);
+
+    const [served, definition] = readmeStatements();
+    expect(served).toBe(utilisationSql("caldera"));
+    expect(definition).toBe(utilisationDefinitionSql("caldera"));
+    for (const statement of [served, definition]) {
+      const [row] = await sql.unsafe((statement as string).replaceAll(/\bcaldera\./g, `${SCHEMA}.`));
+      expect(asRow(row)).toEqual(expected);
+    }
   });
 
-  it("a second core bound to a used derivative counts once; a use by an unlicensed account not at all", async () => {
+  it("the definition counts a second core bound to a used derivative once, a use by an unlicensed account not at all", async () => {
     const core = sql(`${SCHEMA}.derivative_core`);
     // Certificate 4 (derivative 4: not used) joins derivative 1 (used): +1 core in use. Certificate 1 also joins
     // derivative 2 (used): still one.
     await sql`insert into ${core} values (1, 4, 1), (2, 1, 1)`;
     try {
-      const { utilisation } = await query<{ utilisation: { coresWithDerivativeInUse: number } }>(
-        "{ utilisation { coresWithDerivativeInUse } }",
-      );
-      const inUse = Array.from({ length: DERIVATIVES }, (_, k) => k + 1).filter(
-        (i) => i % 4 !== 0 && i % 5 !== 0,
-      );
-      expect(utilisation.coresWithDerivativeInUse).toBe(inUse.length + 1);
+      const [row] = await sql.unsafe(utilisationDefinitionSql(SCHEMA));
+      expect(row?.coresWithDerivativeInUse).toBe(inUse().length + 1);
     } finally {
       await sql`delete from ${core} where (derivative_id, certificate_id) in ((1, 4), (2, 1))`;
     }

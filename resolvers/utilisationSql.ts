@@ -1,39 +1,16 @@
 /**
- * The seed's headline metric as one SQL statement over the views schema: the utilisation rate of confirmed value,
- * i.e. the share of core certificates bound to at least one derivative with a recorded adoption or invocation by an
- * account licensed for it. README "ERA circulation" → "Utilisation rate (SQL)" prints `utilisationSql("caldera")`
- * verbatim (resolvers/utilisationSql.test.ts checks it), and `Query.utilisation` runs the same statement, so the
- * number an analyst computes and the one the API serves cannot drift apart.
- *
- * A use counts when its licence (the `licence_id` the event carried) is the user's licence of that derivative; the
- * contract already refuses use without a valid licence, so the join states the definition rather than filters.
- * Cost: the in-use side reads only adoptions and invocations (and their licences by primary key); the certified
- * side counts the certificate table's primary-key index.
+ * The utilisation rate as `Query.utilisation` serves it: the indexer's running counts (`utilisation_count`, kept by
+ * the CoreCertified and adoption/invocation handlers), one row to read however many certificates and uses there
+ * are. Equal to `utilisationDefinitionSql`, the same number from its definition (README "Utilisation rate (SQL)"
+ * prints both; tests compare them on generated rows and on a real chain).
  */
 export function utilisationSql(schema: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
     throw new Error(`views schema "${schema}" is not a plain identifier`);
-  const s = schema;
-  return `with used_derivative as (
-  select a.derivative_id
-  from ${s}.adoption a
-  join ${s}.licence l on l.id = a.licence_id and l.derivative_id = a.derivative_id and l.licensee = a.adopter
-  union
-  select i.derivative_id
-  from ${s}.invocation i
-  join ${s}.licence l on l.id = i.licence_id and l.derivative_id = i.derivative_id and l.licensee = i.enterprise
-),
-in_use as (
-  select count(distinct dc.certificate_id) as cores
-  from ${s}.derivative_core dc
-  join used_derivative u on u.derivative_id = dc.derivative_id
-),
-certified as (
-  select count(*) as cores from ${s}.certificate
-)
-select
-  certified.cores::int as certified_cores,
-  in_use.cores::int as cores_with_derivative_in_use,
-  coalesce(in_use.cores::float8 / nullif(certified.cores, 0), 0) as rate
-from certified, in_use;`;
+  return `select
+  coalesce(u.certified_cores, 0) as certified_cores,
+  coalesce(u.cores_in_use, 0) as cores_with_derivative_in_use,
+  coalesce(u.cores_in_use::float8 / nullif(u.certified_cores, 0), 0) as rate
+from (select 1) as one
+left join ${schema}.utilisation_count u on u.id = 1;`;
 }

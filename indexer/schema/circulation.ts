@@ -294,3 +294,29 @@ export const creditDomainBase = onchainTable("credit_domain_base", (t) => ({
   base: t.bigint().notNull(),
   updatedAt: t.bigint().notNull(),
 }));
+
+/**
+ * The seed's headline metric kept as it happens, so that reading it costs one row whatever the volume: a core
+ * certificate enters `core_in_use` when the first derivative bound to it is used (an adoption or invocation, which
+ * the market records only for a licensed account), and `utilisation_count` (one row, `id` 1) counts certified cores
+ * and cores in use. README "Utilisation rate (SQL)" gives the same number from the definition; tests compare them.
+ */
+export const coreInUse = onchainTable("core_in_use", (t) => ({
+  certificateId: t.bigint().primaryKey(),
+  /** The derivative whose first use brought this core in. */
+  derivativeId: t.bigint().notNull(),
+  firstUsedAt: t.bigint().notNull(),
+}));
+
+/** Derivatives used at least once (the first adoption or invocation); marks their cores in use once. */
+export const derivativeInUse = onchainTable("derivative_in_use", (t) => ({
+  derivativeId: t.bigint().primaryKey(),
+  firstUsedAt: t.bigint().notNull(),
+}));
+
+export const utilisationCount = onchainTable("utilisation_count", (t) => ({
+  id: t.integer().primaryKey(),
+  certifiedCores: t.integer().notNull(),
+  coresInUse: t.integer().notNull(),
+  updatedAt: t.bigint().notNull(),
+}));

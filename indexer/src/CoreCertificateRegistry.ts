@@ -1,5 +1,5 @@
 import { ponder } from "ponder:registry";
-import { certificate, provider } from "ponder:schema";
+import { certificate, provider, utilisationCount } from "ponder:schema";
 
 ponder.on("CoreCertificateRegistry:ProviderRegistered", async ({ event, context }) => {
   await context.db
@@ -38,4 +38,12 @@ ponder.on("CoreCertificateRegistry:CoreCertified", async ({ event, context }) =>
   await context.db
     .update(provider, { address: args.provider })
     .set((row) => ({ certificateCount: row.certificateCount + 1 }));
+  // The utilisation rate's denominator, kept as it happens (DerivativeMarket.ts keeps the numerator).
+  await context.db
+    .insert(utilisationCount)
+    .values({ id: 1, certifiedCores: 1, coresInUse: 0, updatedAt: event.block.timestamp })
+    .onConflictDoUpdate((row) => ({
+      certifiedCores: row.certifiedCores + 1,
+      updatedAt: event.block.timestamp,
+    }));
 });

@@ -1,7 +1,9 @@
 import { ponder } from "ponder:registry";
 import {
   adoption,
+  coreInUse,
   derivative,
+  derivativeInUse,
   earning,
   invocation,
   licence,
@@ -12,6 +14,7 @@ import {
   reward,
   rewardPool,
   rewardRule,
+  utilisationCount,
 } from "ponder:schema";
 
 type Context = Parameters<Parameters<typeof ponder.on<"DerivativeMarket:PoolFunded">>[1]>[0]["context"];
@@ -63,6 +66,29 @@ async function updatePool(
 }
 
 /** A per-use licence spends one use on each adoption or invocation (the contract checked it was valid). */
+/**
+ * A derivative's first use brings its cores into the utilisation rate's numerator, each core once however many of
+ * its derivatives are used. The market records a use only for an account with a valid licence of that derivative,
+ * so every recorded use counts (README "Utilisation rate (SQL)" states the definition with the licence join).
+ */
+async function markInUse(context: Context, derivativeId: bigint, timestamp: bigint) {
+  if (await context.db.find(derivativeInUse, { derivativeId })) return;
+  await context.db.insert(derivativeInUse).values({ derivativeId, firstUsedAt: timestamp });
+  const unit = await context.db.find(derivative, { id: derivativeId });
+  let added = 0;
+  for (const core of unit?.coreIds ?? []) {
+    const certificateId = BigInt(core);
+    if (await context.db.find(coreInUse, { certificateId })) continue;
+    await context.db.insert(coreInUse).values({ certificateId, derivativeId, firstUsedAt: timestamp });
+    added += 1;
+  }
+  if (added === 0) return;
+  await context.db
+    .insert(utilisationCount)
+    .values({ id: 1, certifiedCores: 0, coresInUse: added, updatedAt: timestamp })
+    .onConflictDoUpdate((row) => ({ coresInUse: row.coresInUse + added, updatedAt: timestamp }));
+}
+
 async function useLicence(context: Context, licenceId: bigint, timestamp: bigint) {
   const row = await context.db.find(licence, { id: licenceId });
   if (row === null || row.mode !== PER_USE) return;
@@ -191,6 +217,7 @@ ponder.on("DerivativeMarket:AdoptionRecorded", async ({ event, context }) => {
     .onConflictDoNothing();
   await useLicence(context, licenceId, timestamp);
   await countAccounts(context, derivativeId, ADOPTERS, countedAdopters, timestamp);
+  await markInUse(context, derivativeId, timestamp);
 });
 
 ponder.on("DerivativeMarket:InvocationRecorded", async ({ event, context }) => {
@@ -214,6 +241,7 @@ ponder.on("DerivativeMarket:InvocationRecorded", async ({ event, context }) => {
     .onConflictDoNothing();
   await useLicence(context, a.licenceId, timestamp);
   await countAccounts(context, a.derivativeId, ENTERPRISES, a.countedEnterprises, timestamp);
+  await markInUse(context, a.derivativeId, timestamp);
 });
 
 ponder.on("DerivativeMarket:RewardEarned", async ({ event, context }) => {

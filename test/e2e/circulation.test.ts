@@ -4,6 +4,8 @@ import { type CirculationActions, circulationActions } from "../../cli/circulati
 import { type DemoDataset, machineDatasets, weatherDatasets } from "../../cli/demoDatasets.js";
 import { eraTokenAbi } from "../../contracts/generated/abis.js";
 import { BaseError } from "../../errors/BaseError.js";
+import { utilisationDefinitionSql } from "../../resolvers/utilisationDefinitionSql.js";
+import { utilisationSql } from "../../resolvers/utilisationSql.js";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
 import { certifyAs, registerProviderAs } from "../support/certifyAs.js";
 import { graphql } from "../support/startTestStack.js";
@@ -349,6 +351,21 @@ describe("ERA circulation end to end through the gateway", { timeout: 600_000 },
       from caldera.invocation where derivative_id = ${fault}`;
     expect(row).toEqual({ invocations: 4, enterprises: 3 });
     await expectEraConserved();
+
+    // The headline metric: the indexer's running counts (what the API serves) = the definition over the views.
+    const { utilisation } = await gql<{
+      utilisation: { certifiedCores: number; coresWithDerivativeInUse: number; rate: number };
+    }>("{ utilisation { certifiedCores coresWithDerivativeInUse rate } }");
+    const [counted] = await stack.sql.unsafe(utilisationSql("caldera"));
+    const [defined] = await stack.sql.unsafe(utilisationDefinitionSql("caldera"));
+    expect(counted).toEqual(defined);
+    expect(utilisation).toEqual({
+      certifiedCores: defined?.certified_cores,
+      coresWithDerivativeInUse: defined?.cores_with_derivative_in_use,
+      rate: defined?.rate,
+    });
+    // The plan's and the fault model's cores are in use.
+    expect(utilisation.coresWithDerivativeInUse).toBeGreaterThan(0);
   });
 
   it("pledge → borrow → repay → unpledge; borrowing above the limit and unpledging with debt are refused", async () => {

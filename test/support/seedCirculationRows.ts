@@ -1,4 +1,5 @@
 import type { PendingQuery, Row, Sql } from "postgres";
+import { utilisationDefinitionSql } from "../../resolvers/utilisationDefinitionSql.js";
 
 export type SeedCirculationRowsParameters = {
   /** The derivatives (made by seedScratchRows, derivative i bound to certificate i) that circulation rows refer to. */
@@ -119,4 +120,16 @@ export async function seedCirculationRows(
     "earning",
   ])
     await sql`vacuum analyze ${t(name)}`;
+}
+
+/**
+ * Sets the indexer's running utilisation counts (`utilisation_count`) to what its handlers would hold for the rows
+ * in `schema`: the market records only licensed uses, so that is the definition's number (the seeded unlicensed uses
+ * could not have been recorded). For tests of `Query.utilisation`, which reads the counts.
+ */
+export async function seedUtilisationCount(sql: Sql, schema: string): Promise<void> {
+  const definition = utilisationDefinitionSql(schema).replace(/;\s*$/, "");
+  await sql.unsafe(`insert into ${schema}.utilisation_count (id, certified_cores, cores_in_use, updated_at)
+    select 1, d.certified_cores, d.cores_with_derivative_in_use, 1700000000 from (${definition}) d
+    on conflict (id) do update set certified_cores = excluded.certified_cores, cores_in_use = excluded.cores_in_use`);
 }
