@@ -170,7 +170,7 @@ describe("createTransactionSender", () => {
     const outcome = await failure;
     const typed = fromChainError(outcome) as BaseError;
     expect(typed).toBeInstanceOf(BaseError);
-    expect(typed.code).toBe("CHAIN_REJECTED");
+    expect(typed.code).toBe("INSUFFICIENT_FUNDS");
     expect(typed.details.revert).toBe("ERC20InsufficientAllowance");
     expect(await balanceOf(recipient(40))).toBe(0n);
   });
