@@ -2,7 +2,6 @@ import type { Address, Hex } from "viem";
 import type { SignedAuthorization } from "../certificationTypedData.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
-import { checkEraPull } from "./checkEraPull.js";
 import {
   eventOf,
   fromChain,
@@ -15,7 +14,7 @@ import {
 import { circulationError } from "./circulationErrors.js";
 import { prepareEraPermit } from "./prepareEraPermit.js";
 import { prepareSignedAction } from "./prepareSignedAction.js";
-import { verifySignedAction } from "./verifySignedAction.js";
+import { relayEraPull } from "./relayEraPull.js";
 
 export type BuyLicenceInput = {
   derivative: string | bigint;
@@ -108,28 +107,24 @@ export async function buyLicence(
 ): Promise<BuyLicenceReturnType> {
   const content = checkInput(input);
   const price = await priceNow(hub, content.derivativeId, content.maxPrice);
-  const { request, now } = await verifySignedAction({
+  const market = marketOf(hub);
+  const receipt = await relayEraPull({
     hub,
     action: "LicencePurchase",
     signer: content.licensee,
     content,
     authorization,
+    permit,
     what: `the purchase of a licence for derivative ${content.derivativeId}`,
-  });
-  const market = marketOf(hub);
-  const contractPermit = await checkEraPull({
-    hub,
-    owner: content.licensee,
     spender: market.address,
     amount: price,
-    permit,
     permitValue: content.maxPrice,
-    now,
-  });
-  const { receipt } = await sendAndWaitIndexed({
-    hub,
-    what: `A licence for derivative ${content.derivativeId}`,
-    call: { ...market, functionName: "buyLicence", args: [request, authorization.signature, contractPermit] },
+    send: (request, signature, contractPermit) =>
+      sendAndWaitIndexed({
+        hub,
+        what: `A licence for derivative ${content.derivativeId}`,
+        call: { ...market, functionName: "buyLicence", args: [request, signature, contractPermit] },
+      }),
   });
   const { args } = eventOf(receipt, market.abi, "LicencePurchased");
   return {

@@ -2,11 +2,10 @@ import type { Address, Hex } from "viem";
 import type { SignedAuthorization } from "../certificationTypedData.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
-import { checkEraPull } from "./checkEraPull.js";
 import { eventOf, parseAccount, parseAmount, vaultOf } from "./circulationContracts.js";
 import { prepareEraPermit } from "./prepareEraPermit.js";
 import { prepareSignedAction } from "./prepareSignedAction.js";
-import { verifySignedAction } from "./verifySignedAction.js";
+import { relayEraPull } from "./relayEraPull.js";
 
 export type DepositLiquidityInput = { lender: Address | string; amount: bigint | string };
 
@@ -65,28 +64,24 @@ export async function depositLiquidity(
   hub: HubServices,
 ): Promise<DepositLiquidityReturnType> {
   const content = checkInput(input);
-  const { request, now } = await verifySignedAction({
+  const vault = vaultOf(hub);
+  const receipt = await relayEraPull({
     hub,
     action: "Deposit",
     signer: content.lender,
     content,
     authorization,
+    permit,
     what: `a deposit of ${content.amount} ERA wei into the credit pool`,
-  });
-  const vault = vaultOf(hub);
-  const contractPermit = await checkEraPull({
-    hub,
-    owner: content.lender,
     spender: vault.address,
     amount: content.amount,
-    permit,
     permitValue: content.amount,
-    now,
-  });
-  const { receipt } = await sendAndWaitIndexed({
-    hub,
-    what: `The deposit of ${content.lender}`,
-    call: { ...vault, functionName: "deposit", args: [request, authorization.signature, contractPermit] },
+    send: (request, signature, contractPermit) =>
+      sendAndWaitIndexed({
+        hub,
+        what: `The deposit of ${content.lender}`,
+        call: { ...vault, functionName: "deposit", args: [request, signature, contractPermit] },
+      }),
   });
   const { args } = eventOf(receipt, vault.abi, "Deposited");
   return {

@@ -2,11 +2,10 @@ import type { Address, Hex } from "viem";
 import type { SignedAuthorization } from "../certificationTypedData.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
-import { checkEraPull } from "./checkEraPull.js";
 import { eventOf, marketOf, parseAccount, parseAmount } from "./circulationContracts.js";
 import { prepareEraPermit } from "./prepareEraPermit.js";
 import { prepareSignedAction } from "./prepareSignedAction.js";
-import { verifySignedAction } from "./verifySignedAction.js";
+import { relayEraPull } from "./relayEraPull.js";
 
 export type FundRewardPoolInput = { funder: Address | string; amount: bigint | string };
 
@@ -65,28 +64,24 @@ export async function fundRewardPool(
   hub: HubServices,
 ): Promise<FundRewardPoolReturnType> {
   const content = checkInput(input);
-  const { request, now } = await verifySignedAction({
+  const market = marketOf(hub);
+  const receipt = await relayEraPull({
     hub,
     action: "PoolFunding",
     signer: content.funder,
     content,
     authorization,
+    permit,
     what: `funding the reward pool with ${content.amount} ERA wei`,
-  });
-  const market = marketOf(hub);
-  const contractPermit = await checkEraPull({
-    hub,
-    owner: content.funder,
     spender: market.address,
     amount: content.amount,
-    permit,
     permitValue: content.amount,
-    now,
-  });
-  const { receipt } = await sendAndWaitIndexed({
-    hub,
-    what: `Funding the reward pool by ${content.funder}`,
-    call: { ...market, functionName: "fundPool", args: [request, authorization.signature, contractPermit] },
+    send: (request, signature, contractPermit) =>
+      sendAndWaitIndexed({
+        hub,
+        what: `Funding the reward pool by ${content.funder}`,
+        call: { ...market, functionName: "fundPool", args: [request, signature, contractPermit] },
+      }),
   });
   const { args } = eventOf(receipt, market.abi, "PoolFunded");
   return {

@@ -2,8 +2,7 @@ import type { Address } from "viem";
 import { DEFAULT_SIGNATURE_TTL_SECONDS } from "../certificationTypedData.js";
 import { BadUserInputError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
-import { chainNow } from "../verifySignedAuthorization.js";
-import { fromChain, signedActionContractOf } from "./circulationContracts.js";
+import { readActionNonce } from "./readActionNonce.js";
 import {
   type SignedActionContent,
   type SignedActionMessage,
@@ -40,25 +39,14 @@ export async function prepareSignedAction<N extends SignedActionName>({
   content,
   deadline,
 }: PrepareSignedActionParameters<N>): Promise<PrepareSignedActionReturnType<N>> {
-  const contract = signedActionContractOf(hub, action);
-  const [nonce, now] = await Promise.all([
-    fromChain(
-      hub.publicClient.readContract({
-        address: contract.address,
-        abi: contract.abi,
-        functionName: "nonces",
-        args: [signer],
-      }) as Promise<bigint>,
-    ),
-    chainNow(hub),
-  ]);
+  const { verifyingContract, nonce, now } = await readActionNonce(hub, action, signer);
   if (deadline !== undefined && deadline <= now)
     throw new BadUserInputError("deadline", "must be in the future (the chain's clock)");
   const until = deadline ?? now + BigInt(DEFAULT_SIGNATURE_TTL_SECONDS);
   return {
     typedData: signedActionTypedData({
       chainId: hub.deployment.chainId,
-      verifyingContract: contract.address,
+      verifyingContract,
       action,
       message: { ...content, nonce, deadline: until } as SignedActionMessage<N>,
     }),

@@ -2,7 +2,6 @@ import type { Address, Hex } from "viem";
 import type { SignedAuthorization } from "../certificationTypedData.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
-import { checkEraPull } from "./checkEraPull.js";
 import {
   eventOf,
   fromChain,
@@ -15,7 +14,7 @@ import {
 import { circulationError } from "./circulationErrors.js";
 import { prepareEraPermit } from "./prepareEraPermit.js";
 import { prepareSignedAction } from "./prepareSignedAction.js";
-import { verifySignedAction } from "./verifySignedAction.js";
+import { relayEraPull } from "./relayEraPull.js";
 
 export type RepayCreditInput = {
   creditLine: string | bigint;
@@ -99,29 +98,25 @@ export async function repayCredit(
   hub: HubServices,
 ): Promise<RepayCreditReturnType> {
   const { content, debt } = await checkRepay(input, hub);
-  const { request, now } = await verifySignedAction({
+  const vault = vaultOf(hub);
+  const receipt = await relayEraPull({
     hub,
     action: "Repay",
     signer: content.payer,
     content,
     authorization,
+    permit,
     what: `repaying up to ${content.amount} ERA wei on credit line ${content.lineId}`,
-  });
-  const vault = vaultOf(hub);
-  const contractPermit = await checkEraPull({
-    hub,
-    owner: content.payer,
     spender: vault.address,
     // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
     amount: content.amount < debt ? content.amount : debt,
-    permit,
     permitValue: content.amount,
-    now,
-  });
-  const { receipt } = await sendAndWaitIndexed({
-    hub,
-    what: `The repayment of credit line ${content.lineId}`,
-    call: { ...vault, functionName: "repay", args: [request, authorization.signature, contractPermit] },
+    send: (request, signature, contractPermit) =>
+      sendAndWaitIndexed({
+        hub,
+        what: `The repayment of credit line ${content.lineId}`,
+        call: { ...vault, functionName: "repay", args: [request, signature, contractPermit] },
+      }),
   });
   const { args } = eventOf(receipt, vault.abi, "Repaid");
   return {

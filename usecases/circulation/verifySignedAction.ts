@@ -1,8 +1,8 @@
 import type { Address, TypedDataDefinition } from "viem";
 import type { SignedAuthorization } from "../certificationTypedData.js";
 import type { HubServices } from "../HubServices.js";
-import { chainNow, verifySignedAuthorization } from "../verifySignedAuthorization.js";
-import { fromChain, signedActionContractOf } from "./circulationContracts.js";
+import { verifySignedAuthorization } from "../verifySignedAuthorization.js";
+import { readActionNonce } from "./readActionNonce.js";
 import {
   type SignedActionContent,
   type SignedActionMessage,
@@ -40,18 +40,7 @@ export async function verifySignedAction<N extends SignedActionName>({
   authorization,
   what,
 }: VerifySignedActionParameters<N>): Promise<VerifySignedActionReturnType<N>> {
-  const contract = signedActionContractOf(hub, action);
-  const [nonce, now] = await Promise.all([
-    fromChain(
-      hub.publicClient.readContract({
-        address: contract.address,
-        abi: contract.abi,
-        functionName: "nonces",
-        args: [signer],
-      }) as Promise<bigint>,
-    ),
-    chainNow(hub),
-  ]);
+  const { verifyingContract, nonce, now } = await readActionNonce(hub, action, signer);
   const messageFor = (n: bigint) =>
     ({ ...content, nonce: n, deadline: authorization.deadline }) as SignedActionMessage<N>;
   await verifySignedAuthorization({
@@ -63,7 +52,7 @@ export async function verifySignedAction<N extends SignedActionName>({
     typedDataFor: (n) =>
       signedActionTypedData({
         chainId: hub.deployment.chainId,
-        verifyingContract: contract.address,
+        verifyingContract,
         action,
         message: messageFor(n),
       }) as unknown as TypedDataDefinition,
