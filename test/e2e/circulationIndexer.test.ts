@@ -3,6 +3,7 @@ import { maxUint256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { creditVaultAbi, derivativeMarketAbi, eraTokenAbi } from "../../contracts/generated/abis.js";
 import { utilisationSql } from "../../resolvers/utilisationSql.js";
+import { signedActionTypedData } from "../../usecases/circulation/signedActionTypedData.js";
 import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
 
 /**
@@ -124,19 +125,15 @@ describe("circulation: seeds indexed and served", () => {
       }),
       deadline,
     };
+    // The hub's typed data for the action (a test in usecases/circulation checks it against the type strings).
     const fundingSignature = await walletClient.signTypedData({
       account,
-      domain: { name: "Caldera Market", version: "1", chainId, verifyingContract: market },
-      types: {
-        PoolFunding: [
-          { name: "funder", type: "address" },
-          { name: "amount", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      primaryType: "PoolFunding",
-      message: funding,
+      ...signedActionTypedData({
+        chainId,
+        verifyingContract: market,
+        action: "PoolFunding",
+        message: funding,
+      }),
     });
     await send({
       address: market,
@@ -160,17 +157,7 @@ describe("circulation: seeds indexed and served", () => {
     };
     const depositSignature = await walletClient.signTypedData({
       account,
-      domain: { name: "Caldera Credit", version: "1", chainId, verifyingContract: vault },
-      types: {
-        Deposit: [
-          { name: "lender", type: "address" },
-          { name: "amount", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      primaryType: "Deposit",
-      message: deposit,
+      ...signedActionTypedData({ chainId, verifyingContract: vault, action: "Deposit", message: deposit }),
     });
     await send({
       address: vault,
