@@ -23,8 +23,12 @@ const DEPLOYABLE = [
   "DerivationRules",
   "DerivativeMarket",
   "DerivativeRegistry",
+  "EcosystemRegistry",
   "EraToken",
+  "MarginVault",
   "NodeStaking",
+  "RiskFeatureRegistry",
+  "RiskFeatureVerifier",
   "TimelockController",
 ] as const;
 /** Kept equal to foundry.toml so forge tests measure the bytecode that is deployed. */

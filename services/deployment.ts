@@ -38,11 +38,18 @@ export type AlwaysDeployedContractName =
   | "DerivationRules"
   | "CoreCertificateRegistry";
 
-/** Deployed only when `deployContracts` is asked to (the derivation-binding verifier is not final yet). */
+/**
+ * Deployed only when `deployContracts` is asked to: the derivation and circulation group (the derivation-binding
+ * verifier is not final yet) and the cross-domain risk group (likewise its risk-feature verifier).
+ */
 export type OptionalContractName =
   | "DerivationBindingVerifier"
   | "DerivativeRegistry"
   | "CreditVault"
-  | "DerivativeMarket";
+  | "DerivativeMarket"
+  | "EcosystemRegistry"
+  | "RiskFeatureVerifier"
+  | "RiskFeatureRegistry"
+  | "MarginVault";
 
 export type DeployedContractName = AlwaysDeployedContractName | OptionalContractName;

@@ -21,11 +21,14 @@ import {
   coreCertificateRegistryAbi,
   derivationRulesAbi,
   derivativeRegistryAbi,
+  ecosystemRegistryAbi,
   eraTokenAbi,
+  marginVaultAbi,
   nodeStakingAbi,
+  riskFeatureRegistryAbi,
   timelockControllerAbi,
 } from "../contracts/generated/abis.js";
-import { coreQualityVerifierBytecode } from "../contracts/generated/bytecode.js";
+import { coreQualityVerifierBytecode, riskFeatureVerifierBytecode } from "../contracts/generated/bytecode.js";
 import type { DeploymentManifest } from "../services/deployment.js";
 import { DEV_GOVERNANCE, deployContracts, ERA_INITIAL_SUPPLY } from "./deployContracts.js";
 import { getFreePort } from "./getFreePort.js";
@@ -288,5 +291,95 @@ describe("deployContracts", () => {
       same(flagged.manifest.contracts.TimelockController.address),
     );
     expect(manifest.contracts.DerivativeRegistry).toBeUndefined();
+  });
+
+  it("deploys the risk network after circulation only when asked, with Caldera as ecosystem 1", async () => {
+    const flagged = await deployContracts({
+      publicClient,
+      walletClient,
+      manifestPath: join(dataDir, "with-risk.json"),
+      log,
+      derivatives: { bindingVerifierBytecode: coreQualityVerifierBytecode },
+      riskNetwork: { featureVerifierBytecode: riskFeatureVerifierBytecode },
+    });
+    expect(flagged.deployed).toBe(true);
+    expect(flagged.manifest.bytecodeHash).not.toBe(manifest.bytecodeHash);
+    const { contracts } = flagged.manifest;
+    const { EcosystemRegistry, RiskFeatureVerifier, RiskFeatureRegistry, MarginVault, DerivativeMarket } =
+      contracts;
+    if (
+      !EcosystemRegistry ||
+      !RiskFeatureVerifier ||
+      !RiskFeatureRegistry ||
+      !MarginVault ||
+      !DerivativeMarket
+    )
+      throw new Error("risk network contracts missing");
+    expect(EcosystemRegistry.startBlock).toBeGreaterThan(DerivativeMarket.startBlock);
+    expect(RiskFeatureVerifier.startBlock).toBeGreaterThan(EcosystemRegistry.startBlock);
+    expect(RiskFeatureRegistry.startBlock).toBeGreaterThan(RiskFeatureVerifier.startBlock);
+    expect(MarginVault.startBlock).toBeGreaterThan(RiskFeatureRegistry.startBlock);
+
+    const timelock = same(contracts.TimelockController.address);
+    const ecosystems = { address: EcosystemRegistry.address, abi: ecosystemRegistryAbi } as const;
+    expect(await publicClient.readContract({ ...ecosystems, functionName: "ecosystemCount" })).toBe(1);
+    const caldera = await publicClient.readContract({ ...ecosystems, functionName: "ecosystem", args: [1] });
+    expect({ ...caldera, operator: same(caldera.operator) }).toEqual({
+      id: 1,
+      active: true,
+      operator: same(walletClient.account.address),
+      name: "Caldera",
+      subgraphUrl: "",
+    });
+    expect(same(await publicClient.readContract({ ...ecosystems, functionName: "timelock" }))).toBe(timelock);
+
+    const risk = { address: RiskFeatureRegistry.address, abi: riskFeatureRegistryAbi } as const;
+    expect(same(await publicClient.readContract({ ...risk, functionName: "verifier" }))).toBe(
+      same(RiskFeatureVerifier.address),
+    );
+    expect(same(await publicClient.readContract({ ...risk, functionName: "ecosystemRegistry" }))).toBe(
+      same(EcosystemRegistry.address),
+    );
+    expect(same(await publicClient.readContract({ ...risk, functionName: "staking" }))).toBe(
+      same(contracts.NodeStaking.address),
+    );
+    expect(same(await publicClient.readContract({ ...risk, functionName: "timelock" }))).toBe(timelock);
+    expect(await publicClient.readContract({ ...risk, functionName: "attestationQuorum" })).toBe(2);
+    expect(await publicClient.readContract({ ...risk, functionName: "minAttesterStake" })).toBe(
+      parseEther("10000"),
+    );
+
+    const vault = { address: MarginVault.address, abi: marginVaultAbi } as const;
+    expect(same(await publicClient.readContract({ ...vault, functionName: "era" }))).toBe(
+      same(contracts.EraToken.address),
+    );
+    expect(same(await publicClient.readContract({ ...vault, functionName: "staking" }))).toBe(
+      same(contracts.NodeStaking.address),
+    );
+    expect(same(await publicClient.readContract({ ...vault, functionName: "ecosystemRegistry" }))).toBe(
+      same(EcosystemRegistry.address),
+    );
+    expect(same(await publicClient.readContract({ ...vault, functionName: "riskRegistry" }))).toBe(
+      same(RiskFeatureRegistry.address),
+    );
+    expect(same(await publicClient.readContract({ ...vault, functionName: "timelock" }))).toBe(timelock);
+    expect(await publicClient.readContract({ ...vault, functionName: "minMargin" })).toBe(
+      parseEther("20000"),
+    );
+    expect(await publicClient.readContract({ ...vault, functionName: "reviewWindow" })).toBe(
+      3n * 24n * 3600n,
+    );
+    expect(manifest.contracts.MarginVault).toBeUndefined();
+
+    const again = await deployContracts({
+      publicClient,
+      walletClient,
+      manifestPath: join(dataDir, "with-risk.json"),
+      log,
+      derivatives: { bindingVerifierBytecode: coreQualityVerifierBytecode },
+      riskNetwork: { featureVerifierBytecode: riskFeatureVerifierBytecode },
+    });
+    expect(again.deployed).toBe(false);
+    expect(again.manifest).toEqual(flagged.manifest);
   });
 });

@@ -23,8 +23,11 @@ import {
   derivationRulesAbi,
   derivativeMarketAbi,
   derivativeRegistryAbi,
+  ecosystemRegistryAbi,
   eraTokenAbi,
+  marginVaultAbi,
   nodeStakingAbi,
+  riskFeatureRegistryAbi,
   timelockControllerAbi,
 } from "../contracts/generated/abis.js";
 import {
@@ -35,8 +38,11 @@ import {
   derivationRulesBytecode,
   derivativeMarketBytecode,
   derivativeRegistryBytecode,
+  ecosystemRegistryBytecode,
   eraTokenBytecode,
+  marginVaultBytecode,
   nodeStakingBytecode,
+  riskFeatureRegistryBytecode,
   timelockControllerBytecode,
 } from "../contracts/generated/bytecode.js";
 import type {
@@ -84,12 +90,20 @@ export function governanceFor(chainId: number): GovernanceParameters {
  */
 export type DerivativesOption = { bindingVerifierBytecode: Hex };
 
+/**
+ * Deploys the cross-domain risk network too (EcosystemRegistry, the risk-feature verifier, RiskFeatureRegistry,
+ * MarginVault). Off by default like the derivatives: pass the risk-feature verifier's creation bytecode
+ * (`riskFeatureVerifierBytecode` from contracts/generated) to turn it on.
+ */
+export type RiskNetworkOption = { featureVerifierBytecode: Hex };
+
 export type DeployContractsParameters = {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain | undefined, Account>;
   manifestPath: string;
   log: (line: string) => void;
   derivatives?: DerivativesOption | undefined;
+  riskNetwork?: RiskNetworkOption | undefined;
 };
 
 export type DeployContractsReturnType = { manifest: DeploymentManifest; deployed: boolean };
@@ -110,6 +124,7 @@ export async function deployContracts({
   manifestPath,
   log,
   derivatives,
+  riskNetwork,
 }: DeployContractsParameters): Promise<DeployContractsReturnType> {
   const chainId = await publicClient.getChainId();
   const governance = governanceFor(chainId);
@@ -128,6 +143,14 @@ export async function deployContracts({
             derivativeRegistryBytecode,
             creditVaultBytecode,
             derivativeMarketBytecode,
+          ]
+        : []),
+      ...(riskNetwork
+        ? [
+            ecosystemRegistryBytecode,
+            riskNetwork.featureVerifierBytecode,
+            riskFeatureRegistryBytecode,
+            marginVaultBytecode,
           ]
         : []),
       stringToHex(JSON.stringify(governance)),
@@ -195,6 +218,15 @@ export async function deployContracts({
         token: token.address,
       })
     : {};
+  const risk = riskNetwork
+    ? await deployRiskNetwork(ctx, {
+        token: token.address,
+        staking: staking.address,
+        timelock: timelock.address,
+        calderaOperator: deployer,
+        featureVerifierBytecode: riskNetwork.featureVerifierBytecode,
+      })
+    : {};
   await handTimelockToGovernance(ctx, { timelock: timelock.address, governor: governor.address });
 
   const manifest: DeploymentManifest = {
@@ -211,6 +243,7 @@ export async function deployContracts({
       CalderaGovernor: governor,
       DerivationRules: rules,
       ...optional,
+      ...risk,
     },
   };
   mkdirSync(dirname(manifestPath), { recursive: true });
@@ -287,6 +320,59 @@ export async function deployDerivativeRegistry(
     DerivativeRegistry: registry,
     CreditVault: vault,
     DerivativeMarket: market,
+  };
+}
+
+export type DeployRiskNetworkParameters = {
+  /** ERA: margin, deposits and payouts. */
+  token: Address;
+  /** NodeStaking: the votes of case voters and feature attesters at past blocks. */
+  staking: Address;
+  timelock: Address;
+  /** The hub's signer: operator of ecosystem 1 (Caldera), which publishes Caldera's own risk features. */
+  calderaOperator: Address;
+  /** Creation bytecode of the risk-feature Groth16 verifier (no constructor arguments). */
+  featureVerifierBytecode: Hex;
+};
+
+/**
+ * Deploys the cross-domain risk network: EcosystemRegistry(timelock, calderaOperator) (which registers Caldera as
+ * ecosystem 1), the risk-feature verifier, RiskFeatureRegistry(verifier, ecosystems, staking, timelock) and
+ * MarginVault(era, staking, ecosystems, risk, timelock), each with its seed parameters installed by its constructor.
+ * Nothing needs wiring afterwards: admissions and every parameter are changed only by the timelock.
+ */
+export async function deployRiskNetwork(
+  ctx: Deployer,
+  { token, staking, timelock, calderaOperator, featureVerifierBytecode }: DeployRiskNetworkParameters,
+): Promise<{
+  EcosystemRegistry: DeployedContract;
+  RiskFeatureVerifier: DeployedContract;
+  RiskFeatureRegistry: DeployedContract;
+  MarginVault: DeployedContract;
+}> {
+  const ecosystems = await deploy(ctx, "EcosystemRegistry", ecosystemRegistryAbi, ecosystemRegistryBytecode, [
+    timelock,
+    calderaOperator,
+  ]);
+  const verifier = await deploy(ctx, "RiskFeatureVerifier", [], featureVerifierBytecode, []);
+  const risk = await deploy(ctx, "RiskFeatureRegistry", riskFeatureRegistryAbi, riskFeatureRegistryBytecode, [
+    verifier.address,
+    ecosystems.address,
+    staking,
+    timelock,
+  ]);
+  const margin = await deploy(ctx, "MarginVault", marginVaultAbi, marginVaultBytecode, [
+    token,
+    staking,
+    ecosystems.address,
+    risk.address,
+    timelock,
+  ]);
+  return {
+    EcosystemRegistry: ecosystems,
+    RiskFeatureVerifier: verifier,
+    RiskFeatureRegistry: risk,
+    MarginVault: margin,
   };
 }
 

@@ -3,6 +3,12 @@ pragma solidity ^0.8.24;
 
 /// @notice The forge cheatcodes these tests use (forge-std is not installable here; the interface is all we need).
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
@@ -27,4 +33,6 @@ interface Vm {
     function skip(bool skipTest) external;
     function toString(uint256 value) external pure returns (string memory);
     function deployCode(string calldata artifactPath) external returns (address deployedAddress);
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory logs);
 }
