@@ -6,6 +6,7 @@ import type {
   ProveDerivationBindingParameters,
   ProveDerivationBindingReturnType,
 } from "./proveDerivationBinding.js";
+import type { ProveRiskFeatureParameters, ProveRiskFeatureReturnType } from "./proveRiskFeature.js";
 import type {
   ProverJob,
   ProverJobResult,
@@ -45,6 +46,7 @@ export type ProverPool = {
   proveDerivationBinding(
     parameters: ProveDerivationBindingParameters,
   ): Promise<ProveDerivationBindingReturnType>;
+  proveRiskFeature(parameters: ProveRiskFeatureParameters): Promise<ProveRiskFeatureReturnType>;
   stats(): ProverPoolStats;
   /** Fails every waiting and running job, stops every worker (and snarkjs's threads inside them). */
   terminate(): Promise<void>;
@@ -233,6 +235,7 @@ export function createProverPool({
   return {
     proveCoreQuality: (parameters) => submit({ kind: "coreQuality", parameters }),
     proveDerivationBinding: (parameters) => submit({ kind: "derivationBinding", parameters }),
+    proveRiskFeature: (parameters) => submit({ kind: "riskFeature", parameters }),
     stats,
     terminate: async () => {
       if (terminated) return;

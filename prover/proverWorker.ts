@@ -12,6 +12,11 @@ import {
   type ProveDerivationBindingReturnType,
   proveDerivationBinding,
 } from "./proveDerivationBinding.js";
+import {
+  type ProveRiskFeatureParameters,
+  type ProveRiskFeatureReturnType,
+  proveRiskFeature,
+} from "./proveRiskFeature.js";
 
 // The one more slice of snarkjs this file uses (snarkjs.d.ts declares the rest).
 declare module "snarkjs" {
@@ -23,11 +28,14 @@ declare module "snarkjs" {
 /** One proof for a pool worker: which circuit, and the proving function's parameters as they are. */
 export type ProverJob =
   | { kind: "coreQuality"; parameters: ProveCoreQualityParameters }
-  | { kind: "derivationBinding"; parameters: ProveDerivationBindingParameters };
+  | { kind: "derivationBinding"; parameters: ProveDerivationBindingParameters }
+  | { kind: "riskFeature"; parameters: ProveRiskFeatureParameters };
 
 export type ProverJobResult<K extends ProverJob["kind"]> = K extends "coreQuality"
   ? ProveCoreQualityReturnType
-  : ProveDerivationBindingReturnType;
+  : K extends "derivationBinding"
+    ? ProveDerivationBindingReturnType
+    : ProveRiskFeatureReturnType;
 
 /** An error as it crosses the thread boundary: structured cloning keeps neither a class nor `code`/`details`. */
 export type SerializedProverError = {
@@ -74,7 +82,9 @@ export async function proverWorker({ port }: ProverWorkerParameters): Promise<vo
       const result =
         job.kind === "coreQuality"
           ? await proveCoreQuality(job.parameters)
-          : await proveDerivationBinding(job.parameters);
+          : job.kind === "derivationBinding"
+            ? await proveDerivationBinding(job.parameters)
+            : await proveRiskFeature(job.parameters);
       port.postMessage({ type: "done", id, result } satisfies ProverResponse);
     } catch (error) {
       port.postMessage({ type: "failed", id, error: serializeError(error) } satisfies ProverResponse);

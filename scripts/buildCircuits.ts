@@ -1,5 +1,7 @@
 /**
- * `npm run build:circuits`: regenerates every committed circuit artifact from source.
+ * `npm run build:circuits`: regenerates every committed circuit artifact from source;
+ * `npm run build:circuits -- riskFeature` only the circuits named (and their proof fixtures), so adding a circuit
+ * does not re-key the others (a new phase-2 contribution would change their committed verifiers).
  *
  * DEV-ONLY TRUSTED SETUP. No ceremony file can be downloaded here, so the Powers of Tau is generated locally from
  * fixed entropy and the Groth16 phase 2 has one fixed-entropy contribution. Anyone who reads this script knows the
@@ -8,7 +10,8 @@
  *
  * Outputs (committed): circuits/build/<circuit>/{<circuit>.wasm, <circuit>.zkey, verification_key.json,
  * artifacts.json} and contracts/src/verifiers/<Circuit>Verifier.sol for coreQuality and derivationBinding (both
- * include circuits/coreSlots.circom). Bulky intermediates stay in .cache/, the ptau included: it is never committed.
+ * include circuits/coreSlots.circom) and riskFeature. Bulky intermediates stay in .cache/, the ptau included: it is
+ * never committed.
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -17,7 +20,8 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 // 2^15 = 32,768 rows for constraints plus public signals: coreQuality has 32,014 constraints, derivationBinding
-// 32,423. On a 2-core machine the whole ptau took 15.5 min, 13.8 of them in `prepare phase2` (2^16: over 25 min).
+// 32,423, riskFeature 26,628. On a 2-core machine the whole ptau took 15.5 min, 13.8 of them in `prepare phase2`
+// (2^16: over 25 min).
 const POWER = 15;
 const PTAU_DIR = `${root}.cache/ptau/`;
 const PTAU = `${PTAU_DIR}pot${POWER}_final.ptau`;
@@ -33,6 +37,21 @@ const circuits: CircuitSpec[] = [
     name: "derivationBinding",
     verifierContract: "DerivationBindingVerifier",
     publicSignals: ["featureCommitment", "coreCommitment", "channelMask", "bindingHash"],
+  },
+  {
+    name: "riskFeature",
+    verifierContract: "RiskFeatureVerifier",
+    publicSignals: [
+      "evidenceRoot",
+      "subject",
+      "context",
+      "windowStart",
+      "windowEnd",
+      "threshold",
+      "recordCount",
+      "bucketLowBps",
+      "bucketHighBps",
+    ],
   },
 ];
 
@@ -133,7 +152,14 @@ function buildCircuit({ name, verifierContract, publicSignals }: CircuitSpec) {
   console.log(`built ${name}: ${constraints} constraints`);
 }
 
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !circuits.some((c) => c.name === name));
+if (unknown.length > 0) {
+  console.error(`unknown circuit(s) ${unknown.join(", ")}; known: ${circuits.map((c) => c.name).join(", ")}`);
+  process.exit(1);
+}
+const selected = requested.length === 0 ? circuits : circuits.filter((c) => requested.includes(c.name));
 ensurePtau();
-for (const circuit of circuits) buildCircuit(circuit);
-// The forge tests verify a real proof made with the keys just built.
-run(`${root}node_modules/.bin/tsx`, ["scripts/buildProofFixtures.ts"]);
+for (const circuit of selected) buildCircuit(circuit);
+// The forge tests verify a real proof made with the keys just built (only the fixtures of the circuits built).
+run(`${root}node_modules/.bin/tsx`, ["scripts/buildProofFixtures.ts", ...requested]);
