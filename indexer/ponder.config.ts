@@ -7,8 +7,11 @@ import {
   derivationRulesAbi,
   derivativeMarketAbi,
   derivativeRegistryAbi,
+  ecosystemRegistryAbi,
   eraTokenAbi,
+  marginVaultAbi,
   nodeStakingAbi,
+  riskFeatureRegistryAbi,
   timelockControllerAbi,
 } from "../contracts/generated/abis.js";
 
@@ -29,7 +32,12 @@ type DeploymentManifest = {
   > &
     Partial<
       Record<
-        "DerivativeRegistry" | "CreditVault" | "DerivativeMarket",
+        | "DerivativeRegistry"
+        | "CreditVault"
+        | "DerivativeMarket"
+        | "EcosystemRegistry"
+        | "RiskFeatureRegistry"
+        | "MarginVault",
         { address: `0x${string}`; startBlock: number }
       >
     >;
@@ -116,6 +124,29 @@ export default createConfig({
       address: deployment.contracts.CreditVault?.address ?? [],
       startBlock:
         deployment.contracts.CreditVault?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
+    },
+    // Cross-domain risk, deployed after the circulation contracts (stack/deployContracts.ts); absent until then.
+    EcosystemRegistry: {
+      chain: "caldera",
+      abi: ecosystemRegistryAbi,
+      address: deployment.contracts.EcosystemRegistry?.address ?? [],
+      startBlock:
+        deployment.contracts.EcosystemRegistry?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
+    },
+    RiskFeatureRegistry: {
+      chain: "caldera",
+      abi: riskFeatureRegistryAbi,
+      address: deployment.contracts.RiskFeatureRegistry?.address ?? [],
+      startBlock:
+        deployment.contracts.RiskFeatureRegistry?.startBlock ??
+        deployment.contracts.DerivationRules.startBlock,
+    },
+    MarginVault: {
+      chain: "caldera",
+      abi: marginVaultAbi,
+      address: deployment.contracts.MarginVault?.address ?? [],
+      startBlock:
+        deployment.contracts.MarginVault?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
     },
   },
 });

@@ -78,3 +78,4 @@ export const tokenAllowance = onchainTable(
 export * from "./schema/circulation";
 export * from "./schema/derivatives";
 export * from "./schema/governance";
+export * from "./schema/risk";

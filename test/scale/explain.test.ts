@@ -4,8 +4,14 @@ import { type CertificatePageKey, certificateListQueries } from "../../resolvers
 import { type CreditLineFilterKey, circulationListQueries } from "../../resolvers/circulationListQueries.js";
 import { type DerivativePageKey, derivativeListQueries } from "../../resolvers/derivativeListQueries.js";
 import { governanceListQueries } from "../../resolvers/governanceListQueries.js";
+import {
+  type CaseFilterKey,
+  type RiskFeaturePageKey,
+  riskListQueries,
+} from "../../resolvers/riskListQueries.js";
 import { createScratchTables } from "../support/createScratchTables.js";
 import { scratchEventId, seedCirculationRows } from "../support/seedCirculationRows.js";
+import { scratchFeatureTime, seedRiskRows } from "../support/seedRiskRows.js";
 import { scratchProvider, seedScratchRows } from "../support/seedScratchRows.js";
 import { startTestPostgres, type TestPostgres } from "../support/startTestPostgres.js";
 
@@ -30,7 +36,16 @@ const LARGE_TABLES = [
   "credit_line",
   "credit_event",
   "earning",
+  "risk_feature",
+  "risk_feature_attestation",
+  "margin",
+  "freeze_case",
+  "case_event",
+  "disposal",
+  "disposal_share",
 ];
+/** Providers with a margin (seedRiskRows makes one per provider), so that `margins` is a large table too. */
+const RISK_PROVIDERS = 20_000;
 
 type PlanNode = {
   "Node Type": string;
@@ -71,6 +86,17 @@ const ALLOWED_FILTERS: { relation: string; indexCond?: RegExp; filter: RegExp; w
     why: "creditLines by borrower and derivative: the derivative's own lines (one pledge at a time), few ever",
   },
   {
+    relation: "freeze_case",
+    filter: /^(\(|\)|status = ('[A-Z]+'::text|k\.\w+)|ecosystem_id = (\d+|k\.\w+)| AND )+$/,
+    why: "five statuses, few ecosystems: filtered only when common, as for credit lines (a rare one takes its index)",
+  },
+  {
+    relation: "risk_feature",
+    filter:
+      /^(\(|\)|NOT verified|verified = \(k\.verified = 1\)|verified|(kind|severity|ecosystem_id) = (\d+|k\.\w+)| AND )+$/,
+    why: "one branch's kind, severity and verified (5, 5, 2 values, few ecosystems): filtered only when common",
+  },
+  {
     relation: "node_stake",
     filter: /staked > .*pending_unstake > /,
     why: "nodes that withdrew everything sort last (stake 0); documented in README",
@@ -103,6 +129,7 @@ beforeAll(async () => {
     nodes: 20_000,
   });
   await seedCirculationRows(sql, SCHEMA, { fromId: 1, toId: CERTIFICATES });
+  await seedRiskRows(sql, SCHEMA, { fromId: 1, toId: CERTIFICATES, providers: RISK_PROVIDERS });
 });
 
 afterAll(async () => {
@@ -324,4 +351,94 @@ describe("EXPLAIN of every list query shape: no sequential scan of a large table
       expect(batch.scans, batch.plan).toEqual([]);
     },
   );
+
+  /** Every combination of riskFeatures' filters and a cursor (2⁸), for one page, one count and a batch of 20. */
+  const riskFeatureFilters = combinations<Omit<RiskFeaturePageKey, "first">>(
+    ["subject", "ecosystem", "kind", "minSeverity", "from", "to", "verified", "after"],
+    (name) =>
+      ({
+        subject: scratchProvider(5),
+        ecosystem: 3,
+        kind: 2,
+        minSeverity: 3,
+        from: scratchFeatureTime(1_000),
+        to: scratchFeatureTime(50_000),
+        verified: true,
+        after: { publishedAt: String(scratchFeatureTime(30_000)), id: "30000" },
+      })[name],
+  );
+
+  it("riskFeatures and Provider.riskFeatures: pages (one key, 20 keys) and counts under all 256 filter shapes", async () => {
+    const features = riskListQueries(sql, SCHEMA).riskFeatures;
+    const failures: string[] = [];
+    for (const filter of riskFeatureFilters) {
+      const { after: _after, ...countKey } = filter;
+      // biome-ignore lint/suspicious/noExplicitAny: statements of several row types, only explained
+      const shapes: [string, PendingQuery<any>][] = [
+        ["page", features.page([{ ...filter, first: 20 }])],
+        ["count", features.boundedCount([countKey])],
+        [
+          "20 providers",
+          features.page(
+            Array.from({ length: 20 }, (_, i) => ({ ...filter, subject: scratchProvider(i + 1), first: 5 })),
+          ),
+        ],
+      ];
+      for (const [name, query] of shapes) {
+        const { scans, plan } = await unboundedScansOf(query);
+        if (scans.length > 0) failures.push(`${name} ${JSON.stringify(filter)}: ${scans.join("; ")} ${plan}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it("riskFeatures with the most branches (minSeverity LOW, nothing else pinned: 4 × 5 × 2) and by severity alone", async () => {
+    const features = riskListQueries(sql, SCHEMA).riskFeatures;
+    for (const key of [
+      { minSeverity: 1 },
+      { minSeverity: 4 },
+      { verified: false },
+      { kind: 5, minSeverity: 1 },
+    ]) {
+      const page = await unboundedScansOf(features.page([{ ...key, first: 20 }]));
+      expect(page.scans, page.plan).toEqual([]);
+      const count = await unboundedScansOf(features.boundedCount([key]));
+      expect(count.scans, count.plan).toEqual([]);
+    }
+  });
+
+  const caseFilters = combinations<Omit<CaseFilterKey, "first"> & { after: string }>(
+    ["provider", "ecosystem", "status", "after"],
+    (name) => ({ provider: scratchProvider(5), ecosystem: 3, status: "OPEN", after: "30000" })[name],
+  );
+
+  it.each(caseFilters.map((key) => [JSON.stringify(key), key] as const))(
+    "cases page and count %s",
+    async (_, filter) => {
+      const cases = riskListQueries(sql, SCHEMA).cases;
+      const page = await unboundedScansOf(cases.page([{ ...filter, first: 20 }]));
+      expect(page.scans, page.plan).toEqual([]);
+      const { after: _after, ...countKey } = filter;
+      const count = await unboundedScansOf(cases.boundedCount([countKey]));
+      expect(count.scans, count.plan).toEqual([]);
+    },
+  );
+
+  it("margins, disposals and ecosystems: pages, after a cursor, counts", async () => {
+    const lists = riskListQueries(sql, SCHEMA);
+    // biome-ignore lint/suspicious/noExplicitAny: statements of several row types, only explained
+    const shapes: [string, PendingQuery<any>][] = [
+      ["margins", lists.margins.page([{ first: 20 }])],
+      ["margins after", lists.margins.page([{ first: 20, after: scratchEventId(10_000) }])],
+      ["margin count", lists.margins.boundedCount([{}])],
+      ["disposals", lists.disposals.page([{ first: 20 }])],
+      ["disposals after", lists.disposals.page([{ first: 20, after: "30000" }])],
+      ["disposal count", lists.disposals.boundedCount([{}])],
+      ["ecosystems", lists.ecosystemPage(20, 5)],
+    ];
+    for (const [name, query] of shapes) {
+      const { scans, plan } = await unboundedScansOf(query);
+      expect(scans, `${name}: ${plan}`).toEqual([]);
+    }
+  });
 });
