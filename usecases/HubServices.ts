@@ -1,5 +1,6 @@
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import type { ProverPool } from "../prover/createProverPool.js";
+import type { AssessmentStore } from "../services/createAssessmentStore.js";
 import type { DatasetStore } from "../services/createDatasetStore.js";
 import type { DerivationStore } from "../services/createDerivationStore.js";
 import type { IndexerClient } from "../services/createIndexerClient.js";
@@ -21,6 +22,11 @@ export type HubServices = {
   datasets: DatasetStore;
   /** Derivation records (features, parameters, output), so anyone can re-run a derivative. */
   derivations: DerivationStore;
+  /**
+   * Disposal contribution assessments, under the inputs hash settled on-chain (cross-domain risk). Absent in a
+   * process that settles no disposals: `settleDisposal` then refuses before sending.
+   */
+  assessments?: AssessmentStore | undefined;
   /** Proves off the request loop, in worker threads; a full queue is BUSY before anything is sent. */
   prover: ProverPool;
 };

@@ -4,6 +4,7 @@ import {
   createProverPool,
   type ProverPool,
 } from "../prover/createProverPool.js";
+import { createAssessmentStore } from "../services/createAssessmentStore.js";
 import { createDatasetStore } from "../services/createDatasetStore.js";
 import { createDerivationStore } from "../services/createDerivationStore.js";
 import type { IndexerClient } from "../services/createIndexerClient.js";
@@ -77,6 +78,7 @@ export async function createHubServices({
     const hubSql = pool(databaseUrl, { max: 4 });
     const datasets = createDatasetStore({ sql: hubSql });
     const derivations = createDerivationStore({ sql: hubSql });
+    const assessments = createAssessmentStore(hubSql);
     const migrateExclusively = async (migrate: () => Promise<void>) => {
       const lock = await hubSql.reserve();
       try {
@@ -90,6 +92,7 @@ export async function createHubServices({
     await migrateExclusively(async () => {
       await datasets.migrate();
       await derivations.migrate();
+      await assessments.migrate();
     });
     // Its workers start loading (tsx, snarkjs) now, while the servers start.
     prover = createProverPool(proving);
@@ -102,6 +105,7 @@ export async function createHubServices({
       indexer,
       datasets,
       derivations,
+      assessments,
       prover,
     };
     return { hub, sql, readSql, close, migrateExclusively };

@@ -26,7 +26,7 @@ import { type SignedActionName, signedActions } from "./signedActionTypedData.js
  * (ERC20InsufficientBalance, …) or the registry (UnknownDerivative, …) decodes by name in the simulation and gets
  * its code (`fromChainError`).
  */
-function withErrorsOf<T extends Abi>(abi: T, ...called: Abi[]): T {
+export function withErrorsOf<T extends Abi>(abi: T, ...called: Abi[]): T {
   const own = new Set(abi.flatMap((item) => (item.type === "error" ? [item.name] : [])));
   const extra: Abi[number][] = [];
   for (const item of called.flat())

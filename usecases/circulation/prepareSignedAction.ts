@@ -4,13 +4,13 @@ import { BadUserInputError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
 import { readActionNonce } from "./readActionNonce.js";
 import {
+  type RelayedActionName,
   type SignedActionContent,
   type SignedActionMessage,
-  type SignedActionName,
   signedActionTypedData,
 } from "./signedActionTypedData.js";
 
-export type PrepareSignedActionParameters<N extends SignedActionName> = {
+export type PrepareSignedActionParameters<N extends RelayedActionName> = {
   hub: Pick<HubServices, "deployment" | "publicClient">;
   action: N;
   /** Who signs: the action's nonce is this account's next one on the action's contract. */
@@ -20,7 +20,7 @@ export type PrepareSignedActionParameters<N extends SignedActionName> = {
   deadline?: bigint | undefined;
 };
 
-export type PrepareSignedActionReturnType<N extends SignedActionName> = {
+export type PrepareSignedActionReturnType<N extends RelayedActionName> = {
   typedData: ReturnType<typeof signedActionTypedData<N>>;
   nonce: bigint;
   deadline: bigint;
@@ -32,7 +32,7 @@ export type PrepareSignedActionReturnType<N extends SignedActionName> = {
  * The typed data `signer` signs for one market or vault action: the content, its next nonce on that contract and a
  * deadline ahead of the chain's time (BAD_USER_INPUT otherwise). Nothing is sent.
  */
-export async function prepareSignedAction<N extends SignedActionName>({
+export async function prepareSignedAction<N extends RelayedActionName>({
   hub,
   action,
   signer,

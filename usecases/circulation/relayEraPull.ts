@@ -2,10 +2,10 @@ import type { Address, Hex, TransactionReceipt } from "viem";
 import type { SignedAuthorization } from "../certificationTypedData.js";
 import type { HubServices } from "../HubServices.js";
 import { type ContractPermit, checkEraPull } from "./checkEraPull.js";
-import type { SignedActionContent, SignedActionMessage, SignedActionName } from "./signedActionTypedData.js";
+import type { RelayedActionName, SignedActionContent, SignedActionMessage } from "./signedActionTypedData.js";
 import { verifySignedAction } from "./verifySignedAction.js";
 
-export type RelayEraPullParameters<N extends SignedActionName> = {
+export type RelayEraPullParameters<N extends RelayedActionName> = {
   hub: HubServices;
   action: N;
   signer: Address;
@@ -33,7 +33,7 @@ export type RelayEraPullParameters<N extends SignedActionName> = {
  * the signer's signature over the action (NOT_AUTHORIZED), then its permit or allowance and balance for what the
  * contract will pull (INSUFFICIENT_FUNDS), both before anything is sent; then the call, returned once indexed.
  */
-export async function relayEraPull<N extends SignedActionName>({
+export async function relayEraPull<N extends RelayedActionName>({
   hub,
   action,
   signer,

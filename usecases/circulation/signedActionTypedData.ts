@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { riskSignedActionContracts, riskSignedActions } from "../risk/riskSignedActions.js";
 
 /**
  * The EIP-712 actions accounts sign so the hub can relay them to DerivativeMarket and CreditVault, in one table:
@@ -102,46 +103,57 @@ export const signedActions = {
 
 export type SignedActionName = keyof typeof signedActions;
 
+/**
+ * Every action the hub relays with `prepareSignedAction` / `verifySignedAction`: circulation's, and cross-domain
+ * risk's (usecases/risk/riskSignedActions.ts, on RiskFeatureRegistry and MarginVault).
+ */
+export const relayedActions = { ...signedActions, ...riskSignedActions } as const;
+const relayedActionContracts = { ...signedActionContracts, ...riskSignedActionContracts } as const;
+
+export type RelayedActionName = keyof typeof relayedActions;
+
 type SolidityValue<T extends string> = T extends "address"
   ? Address
   : T extends "bytes32"
     ? `0x${string}`
     : T extends "bool"
       ? boolean
-      : T extends "uint8"
+      : T extends "uint8" | "uint16" | "uint32"
         ? number
-        : bigint;
+        : T extends "uint32[]"
+          ? readonly number[]
+          : bigint;
 
-/** An action's message, field by field (uint8 as a number, other uints as bigints). */
-export type SignedActionMessage<N extends SignedActionName> = {
-  [F in (typeof signedActions)[N]["fields"][number] as F["name"]]: SolidityValue<F["type"]>;
+/** An action's message, field by field (uint8 to uint32 as numbers, as viem has them; wider uints as bigints). */
+export type SignedActionMessage<N extends RelayedActionName> = {
+  [F in (typeof relayedActions)[N]["fields"][number] as F["name"]]: SolidityValue<F["type"]>;
 };
 
 /** The message without nonce and deadline: what the action is about, before the hub adds its signer's next nonce. */
-export type SignedActionContent<N extends SignedActionName> = Omit<
+export type SignedActionContent<N extends RelayedActionName> = Omit<
   SignedActionMessage<N>,
   "nonce" | "deadline"
 >;
 
-export type SignedActionTypedDataParameters<N extends SignedActionName> = {
+export type SignedActionTypedDataParameters<N extends RelayedActionName> = {
   chainId: number;
-  /** The deployed DerivativeMarket or CreditVault (the action's `contract`). */
+  /** The deployed contract of the action (its `contract`: DerivativeMarket, CreditVault, RiskFeatureRegistry…). */
   verifyingContract: Address;
   action: N;
   message: SignedActionMessage<N>;
 };
 
 /** The EIP-712 typed data of one signed action, for viem's `signTypedData` / `verifyTypedData` / `hashTypedData`. */
-export function signedActionTypedData<N extends SignedActionName>({
+export function signedActionTypedData<N extends RelayedActionName>({
   chainId,
   verifyingContract,
   action,
   message,
 }: SignedActionTypedDataParameters<N>) {
-  const { contract, fields } = signedActions[action];
+  const { contract, fields } = relayedActions[action];
   return {
-    domain: { ...signedActionContracts[contract], chainId, verifyingContract },
-    types: { [action]: fields } as { [K in N]: (typeof signedActions)[N]["fields"] },
+    domain: { ...relayedActionContracts[contract], chainId, verifyingContract },
+    types: { [action]: fields } as { [K in N]: (typeof relayedActions)[N]["fields"] },
     primaryType: action,
     message,
   };

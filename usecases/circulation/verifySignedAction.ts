@@ -4,13 +4,13 @@ import type { HubServices } from "../HubServices.js";
 import { verifySignedAuthorization } from "../verifySignedAuthorization.js";
 import { readActionNonce } from "./readActionNonce.js";
 import {
+  type RelayedActionName,
   type SignedActionContent,
   type SignedActionMessage,
-  type SignedActionName,
   signedActionTypedData,
 } from "./signedActionTypedData.js";
 
-export type VerifySignedActionParameters<N extends SignedActionName> = {
+export type VerifySignedActionParameters<N extends RelayedActionName> = {
   hub: Pick<HubServices, "deployment" | "publicClient">;
   action: N;
   signer: Address;
@@ -20,7 +20,7 @@ export type VerifySignedActionParameters<N extends SignedActionName> = {
   what: string;
 };
 
-export type VerifySignedActionReturnType<N extends SignedActionName> = {
+export type VerifySignedActionReturnType<N extends RelayedActionName> = {
   /** The signed request as the contract takes it: the content, the signer's next nonce and the deadline. */
   request: SignedActionMessage<N>;
   /** The chain's time (`chainNow`) the deadline was checked against. */
@@ -32,7 +32,7 @@ export type VerifySignedActionReturnType<N extends SignedActionName> = {
  * the signature is the signer's over the content with its next nonce on the action's contract (NOT_AUTHORIZED with
  * `reason` "expired", "replayed" or "signature"). Returns the request to send.
  */
-export async function verifySignedAction<N extends SignedActionName>({
+export async function verifySignedAction<N extends RelayedActionName>({
   hub,
   action,
   signer,

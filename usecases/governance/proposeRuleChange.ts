@@ -1,5 +1,5 @@
 import { type Address, type Hex, parseEventLogs, type TypedDataDefinition } from "viem";
-import { derivationRulesAbi } from "../../contracts/generated/abis.js";
+import { derivationRulesAbi, ecosystemRegistryAbi, marginVaultAbi } from "../../contracts/generated/abis.js";
 import { DEFAULT_SIGNATURE_TTL_SECONDS, type SignedAuthorization } from "../certificationTypedData.js";
 import { BadUserInputError, BelowProposalThresholdError, ProposalAlreadyExistsError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
@@ -47,6 +47,9 @@ export function governedTargets(hub: HubServices): GovernedTargets {
     derivationRules: contracts.DerivationRules.address,
     derivativeMarket: contracts.DerivativeMarket?.address,
     creditVault: contracts.CreditVault?.address,
+    ecosystemRegistry: contracts.EcosystemRegistry?.address,
+    riskFeatureRegistry: contracts.RiskFeatureRegistry?.address,
+    marginVault: contracts.MarginVault?.address,
   };
 }
 
@@ -64,6 +67,45 @@ function ruleReader(hub: HubServices): RuleReader {
     },
     floors: (domain) =>
       fromChain(hub.publicClient.readContract({ ...rules, functionName: "floorsOf", args: [domain] })),
+    ...riskRuleReader(hub),
+  };
+}
+
+/** Current cross-domain risk parameters from the chain, where the hub deployed those contracts. */
+function riskRuleReader(hub: HubServices): Partial<RuleReader> {
+  const targets = governedTargets(hub);
+  const read = <T>(
+    address: Address | undefined,
+    abi: readonly unknown[],
+    functionName: string,
+    args: unknown[] = [],
+  ) => fromChain(hub.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>);
+  const vault = targets.marginVault;
+  const registry = targets.ecosystemRegistry;
+  return {
+    marginParameters:
+      vault === undefined
+        ? undefined
+        : async () => {
+            const [minMargin, perEcosystemMargin, freezeDeposit, reviewWindow, unlockDelay, caseQuorumBps] =
+              await Promise.all([
+                read<bigint>(vault, marginVaultAbi, "minMargin"),
+                read<bigint>(vault, marginVaultAbi, "perEcosystemMargin"),
+                read<bigint>(vault, marginVaultAbi, "freezeDeposit"),
+                read<bigint>(vault, marginVaultAbi, "reviewWindow"),
+                read<bigint>(vault, marginVaultAbi, "unlockDelay"),
+                read<number>(vault, marginVaultAbi, "caseQuorumBps"),
+              ]);
+            return { minMargin, perEcosystemMargin, freezeDeposit, reviewWindow, unlockDelay, caseQuorumBps };
+          },
+    ecosystemCount:
+      registry === undefined
+        ? undefined
+        : () => read<number>(registry, ecosystemRegistryAbi, "ecosystemCount"),
+    ecosystemOf:
+      registry === undefined
+        ? undefined
+        : (operator) => read<number>(registry, ecosystemRegistryAbi, "ecosystemOf", [operator]),
   };
 }
 

@@ -1,11 +1,18 @@
 import { type Address, decodeFunctionData, parseEther } from "viem";
 import { describe, expect, it } from "vitest";
-import { creditVaultAbi, derivativeMarketAbi } from "../../contracts/generated/abis.js";
+import {
+  creditVaultAbi,
+  derivativeMarketAbi,
+  ecosystemRegistryAbi,
+  marginVaultAbi,
+  riskFeatureRegistryAbi,
+} from "../../contracts/generated/abis.js";
 import { BadUserInputError } from "../errors.js";
 import {
   decodeGovernanceAction,
   encodeRuleChange,
   type GovernedTargets,
+  type MarginParameters,
   type RuleChangeInput,
   type RuleReader,
 } from "./ruleChanges.js";
@@ -161,9 +168,11 @@ describe("circulation proposal kinds", () => {
     );
   });
 
-  it("still takes exactly one change, now among ten kinds", async () => {
+  it("still takes exactly one change, now among fifteen kinds", async () => {
     const error = await refusal({ setPoolShare: { shareBps: 1 }, setInterestRate: { rateBps: 1 } });
-    expect(error.message).toMatch(/exactly one of .*setCreditTerm \(got setPoolShare, setInterestRate\)/);
+    expect(error.message).toMatch(
+      /exactly one of .*setCreditTerm, admitEcosystem, .*setMinAttesterStake \(got setPoolShare, setInterestRate\)/,
+    );
     expect((await refusal({})).message).toMatch(/got none/);
   });
 
@@ -174,5 +183,160 @@ describe("circulation proposal kinds", () => {
         { derivationRules: targets.derivationRules, governor },
       ),
     ).toBe(undefined);
+  });
+});
+
+describe("cross-domain risk proposal kinds", () => {
+  const riskTargets: GovernedTargets = {
+    ...targets,
+    ecosystemRegistry: "0x8A791620dd6260079BF849Dc5567aDC3F2FdC318" as Address,
+    riskFeatureRegistry: "0x610178dA211FEF7D417bC0e6FeD39F05609AD788" as Address,
+    marginVault: "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e" as Address,
+  };
+  const current: MarginParameters = {
+    minMargin: parseEther("20000"),
+    perEcosystemMargin: parseEther("20000"),
+    freezeDeposit: parseEther("1000"),
+    reviewWindow: 3n * 86_400n,
+    unlockDelay: 4n * 86_400n,
+    caseQuorumBps: 4_000,
+  };
+  const operators = new Map<string, number>([[farmers[0].toLowerCase(), 2]]);
+  const riskReads: RuleReader = {
+    ...noReads,
+    marginParameters: async () => current,
+    ecosystemCount: async () => 2,
+    ecosystemOf: async (operator) => operators.get(operator.toLowerCase()) ?? 0,
+  };
+  const encodeRisk = (change: RuleChangeInput, to: GovernedTargets = riskTargets) =>
+    encodeRuleChange(change, to, riskReads);
+  async function riskRefusal(change: RuleChangeInput, to: GovernedTargets = riskTargets) {
+    const error = await encodeRisk(change, to).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadUserInputError);
+    return error as BadUserInputError;
+  }
+
+  it("admits an ecosystem through EcosystemRegistry.admitEcosystem and decodes it back with a summary", async () => {
+    const encoded = await encodeRisk({
+      admitEcosystem: {
+        name: "Partner L2",
+        operator: farmers[1],
+        subgraphUrl: "http://127.0.0.1:4100/graphql",
+      },
+    });
+    expect(encoded.target).toBe(riskTargets.ecosystemRegistry);
+    expect(decodeFunctionData({ abi: ecosystemRegistryAbi, data: encoded.calldata })).toMatchObject({
+      functionName: "admitEcosystem",
+      args: ["Partner L2", farmers[1], "http://127.0.0.1:4100/graphql"],
+    });
+    expect(encoded.summary).toBe(
+      `Admit ecosystem "Partner L2" (operator ${farmers[1]}, subgraph http://127.0.0.1:4100/graphql)`,
+    );
+    expect(decodeGovernanceAction(encoded, { ...riskTargets, governor })).toMatchObject({
+      contract: "EcosystemRegistry",
+      signature: "admitEcosystem(string,address,string)",
+      summary: encoded.summary,
+    });
+    const withoutSubgraph = await encodeRisk({ admitEcosystem: { name: "Platform", operator: farmers[2] } });
+    expect(decodeFunctionData({ abi: ecosystemRegistryAbi, data: withoutSubgraph.calldata }).args?.[2]).toBe(
+      "",
+    );
+  });
+
+  it("refuses an admission the registry would revert: a taken operator, a bad name, URL or address", async () => {
+    expect(
+      (await riskRefusal({ admitEcosystem: { name: "Again", operator: farmers[0] } })).message,
+    ).toContain("already operates ecosystem 2");
+    expect(
+      (await riskRefusal({ admitEcosystem: { name: "x".repeat(65), operator: farmers[1] } })).details.field,
+    ).toBe("admitEcosystem.name");
+    expect((await riskRefusal({ admitEcosystem: { name: " ", operator: farmers[1] } })).details.field).toBe(
+      "admitEcosystem.name",
+    );
+    expect(
+      (await riskRefusal({ admitEcosystem: { name: "P", operator: farmers[1], subgraphUrl: "ftp://x" } }))
+        .details.field,
+    ).toBe("admitEcosystem.subgraphUrl");
+    expect(
+      (
+        await riskRefusal({
+          admitEcosystem: { name: "P", operator: "0x0000000000000000000000000000000000000000" },
+        })
+      ).details.field,
+    ).toBe("admitEcosystem.operator");
+    expect(
+      (await riskRefusal({ admitEcosystem: { name: "P", operator: farmers[1] } }, targets)).message,
+    ).toContain("no EcosystemRegistry deployed");
+  });
+
+  it("suspends and reinstates existing ecosystems only", async () => {
+    const encoded = await encodeRisk({ setEcosystemActive: { ecosystemId: "2", active: false } });
+    expect(decodeFunctionData({ abi: ecosystemRegistryAbi, data: encoded.calldata })).toMatchObject({
+      functionName: "setEcosystemActive",
+      args: [2, false],
+    });
+    expect(encoded.summary).toBe("Suspend ecosystem 2");
+    expect(decodeGovernanceAction(encoded, { ...riskTargets, governor })?.summary).toBe(
+      "ecosystem 2 suspended",
+    );
+    expect((await riskRefusal({ setEcosystemActive: { ecosystemId: "3", active: true } })).message).toContain(
+      "3 is not an ecosystem",
+    );
+  });
+
+  it("sets the margin parameters, keeping the ones left out, as MarginVault checks them", async () => {
+    const encoded = await encodeRisk({
+      setMarginParameters: { perEcosystemMargin: parseEther("25000"), unlockDelaySeconds: 5 * 86_400 },
+    });
+    expect(encoded.target).toBe(riskTargets.marginVault);
+    expect(decodeFunctionData({ abi: marginVaultAbi, data: encoded.calldata })).toMatchObject({
+      functionName: "setMarginParameters",
+      args: [parseEther("20000"), parseEther("25000"), parseEther("1000"), 3n * 86_400n, 5n * 86_400n, 4_000],
+    });
+    expect(encoded.summary).toBe(
+      "Set the margin parameters: minimum margin 20,000 ERA, 25,000 ERA per ecosystem served, freeze deposit 1,000 ERA, review window 3 days, unlock delay 5 days, case quorum 40% of the snapshot stake",
+    );
+    expect(decodeGovernanceAction(encoded, { ...riskTargets, governor })).toMatchObject({
+      contract: "MarginVault",
+      signature: "setMarginParameters(uint256,uint256,uint256,uint64,uint64,uint16)",
+    });
+    // An unlock delay below the review window would let a provider withdraw before its case is decided.
+    expect((await riskRefusal({ setMarginParameters: { unlockDelaySeconds: 86_400 } })).details.field).toBe(
+      "setMarginParameters.unlockDelaySeconds",
+    );
+    expect((await riskRefusal({ setMarginParameters: { reviewWindowSeconds: 60 } })).details.field).toBe(
+      "setMarginParameters.reviewWindowSeconds",
+    );
+    expect((await riskRefusal({ setMarginParameters: { caseQuorumBps: 0 } })).details.field).toBe(
+      "setMarginParameters.caseQuorumBps",
+    );
+    expect((await riskRefusal({ setMarginParameters: { minMargin: "-1" } })).details.field).toBe(
+      "setMarginParameters.minMargin",
+    );
+  });
+
+  it("sets the attestation quorum (≥ 1) and the attester stake on RiskFeatureRegistry", async () => {
+    const quorum = await encodeRisk({ setAttestationQuorum: { quorum: 3 } });
+    expect(quorum.target).toBe(riskTargets.riskFeatureRegistry);
+    expect(decodeFunctionData({ abi: riskFeatureRegistryAbi, data: quorum.calldata })).toMatchObject({
+      functionName: "setAttestationQuorum",
+      args: [3],
+    });
+    expect(quorum.summary).toBe("Risk features and disposals need 3 node attestations");
+    const stake = await encodeRisk({ setMinAttesterStake: { amount: parseEther("15000") } });
+    expect(decodeFunctionData({ abi: riskFeatureRegistryAbi, data: stake.calldata })).toMatchObject({
+      functionName: "setMinAttesterStake",
+      args: [parseEther("15000")],
+    });
+    expect(decodeGovernanceAction(stake, { ...riskTargets, governor })?.summary).toBe(
+      "attester stake 15,000 ERA",
+    );
+    expect((await riskRefusal({ setAttestationQuorum: { quorum: 0 } })).details.field).toBe(
+      "setAttestationQuorum.quorum",
+    );
+    expect(
+      (await riskRefusal({ setAttestationQuorum: { quorum: 1 }, setMinAttesterStake: { amount: "1" } }))
+        .message,
+    ).toContain("exactly one of");
   });
 });

@@ -4,6 +4,9 @@ import {
   creditVaultAbi,
   derivationRulesAbi,
   derivativeMarketAbi,
+  ecosystemRegistryAbi,
+  marginVaultAbi,
+  riskFeatureRegistryAbi,
 } from "../../contracts/generated/abis.js";
 import { CORE_DOMAINS } from "../../prover/coreDataset.js";
 import { type DerivationKindName, derivationKinds } from "../buildModelInput.js";
@@ -88,6 +91,24 @@ export type RuleChangeInput = {
   setInterestRate?: { rateBps: number } | null;
   /** setTerm (CreditVault): how long after the pledge a credit line falls due. */
   setCreditTerm?: { seconds: number | bigint | string } | null;
+  /** admitEcosystem (EcosystemRegistry): a partner ecosystem joins the cross-domain risk network. */
+  admitEcosystem?: { name: string; operator: string; subgraphUrl?: string | null | undefined } | null;
+  /** setEcosystemActive (EcosystemRegistry): suspend or reinstate an ecosystem. */
+  setEcosystemActive?: { ecosystemId: string | number; active: boolean } | null;
+  /** setMarginParameters (MarginVault): a parameter left out keeps its current value. */
+  setMarginParameters?: {
+    /** ERA wei. */
+    minMargin?: bigint | string | null | undefined;
+    perEcosystemMargin?: bigint | string | null | undefined;
+    freezeDeposit?: bigint | string | null | undefined;
+    reviewWindowSeconds?: bigint | string | number | null | undefined;
+    unlockDelaySeconds?: bigint | string | number | null | undefined;
+    caseQuorumBps?: number | null | undefined;
+  } | null;
+  /** setAttestationQuorum (RiskFeatureRegistry; MarginVault's disposals use it too): node attestations needed. */
+  setAttestationQuorum?: { quorum: number } | null;
+  /** setMinAttesterStake (RiskFeatureRegistry): the stake (ERA wei) an attesting node needs at the snapshot. */
+  setMinAttesterStake?: { amount: bigint | string } | null;
 };
 
 /** The contracts a proposal may call; the circulation ones are absent on a hub deployed without derivatives. */
@@ -95,6 +116,10 @@ export type GovernedTargets = {
   derivationRules: Address;
   derivativeMarket?: Address | undefined;
   creditVault?: Address | undefined;
+  /** Cross-domain risk's contracts, deployed with circulation. */
+  ecosystemRegistry?: Address | undefined;
+  riskFeatureRegistry?: Address | undefined;
+  marginVault?: Address | undefined;
 };
 
 const CHANGE_KEYS = [
@@ -108,6 +133,11 @@ const CHANGE_KEYS = [
   "setCreditBase",
   "setInterestRate",
   "setCreditTerm",
+  "admitEcosystem",
+  "setEcosystemActive",
+  "setMarginParameters",
+  "setAttestationQuorum",
+  "setMinAttesterStake",
 ] as const;
 
 export type CurrentRule = {
@@ -129,7 +159,28 @@ export type CurrentFloors = {
 export type RuleReader = {
   rule: (ruleId: bigint) => Promise<CurrentRule | undefined>;
   floors: (domain: number) => Promise<CurrentFloors>;
+  /** MarginVault's current parameters (for setMarginParameters' terms left out). */
+  marginParameters?: (() => Promise<MarginParameters>) | undefined;
+  /** EcosystemRegistry: how many ecosystems exist (ids 1..count), and the ecosystem an operator runs (0: none). */
+  ecosystemCount?: (() => Promise<number>) | undefined;
+  ecosystemOf?: ((operator: Address) => Promise<number>) | undefined;
 };
+
+/** MarginVault's governed parameters (ERA wei and seconds). */
+export type MarginParameters = {
+  minMargin: bigint;
+  perEcosystemMargin: bigint;
+  freezeDeposit: bigint;
+  reviewWindow: bigint;
+  unlockDelay: bigint;
+  caseQuorumBps: number;
+};
+
+/** MarginVault.MIN_REVIEW_WINDOW and MAX_REVIEW_WINDOW; EcosystemRegistry's field limits. */
+export const MIN_REVIEW_WINDOW_SECONDS = 3_600n;
+export const MAX_REVIEW_WINDOW_SECONDS = 30n * 86_400n;
+export const MAX_ECOSYSTEM_NAME_BYTES = 64;
+export const MAX_SUBGRAPH_URL_BYTES = 256;
 
 export type EncodedRuleChange = { target: Address; calldata: Hex; summary: string };
 
@@ -201,6 +252,8 @@ export async function encodeRuleChange(
     );
   const circulation = encodeCirculationChange(change, targets);
   if (circulation !== undefined) return circulation;
+  const risk = await encodeRiskChange(change, targets, reader);
+  if (risk !== undefined) return risk;
   const { derivationRules } = targets;
   const call = (functionName: string, args: readonly unknown[]) =>
     encodeFunctionData({ abi: derivationRulesAbi, functionName, args } as never) as Hex;
@@ -376,6 +429,177 @@ function encodeCirculationChange(
   return undefined;
 }
 
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
+
+function needReader<T>(value: T | undefined, field: string): T {
+  if (value === undefined)
+    throw new BadUserInputError(field, "cannot be checked: this hub reads no risk contracts");
+  return value;
+}
+
+const describeMargin = (p: MarginParameters) =>
+  `minimum margin ${eraText(p.minMargin)}, ${eraText(p.perEcosystemMargin)} per ecosystem served, freeze deposit ${eraText(
+    p.freezeDeposit,
+  )}, review window ${durationText(p.reviewWindow)}, unlock delay ${durationText(p.unlockDelay)}, case quorum ${percent(
+    p.caseQuorumBps,
+  )} of the snapshot stake`;
+
+/**
+ * The cross-domain risk parameters (EcosystemRegistry admissions and suspensions, MarginVault's parameters,
+ * RiskFeatureRegistry's attestation quorum and attester stake), checked as the contracts check them; undefined when
+ * the change is not one of them.
+ */
+async function encodeRiskChange(
+  change: RuleChangeInput,
+  targets: GovernedTargets,
+  reader: RuleReader,
+): Promise<EncodedRuleChange | undefined> {
+  const deployedAt = (address: Address | undefined, contract: string, field: string) => {
+    if (address === undefined) throw new BadUserInputError(field, `this hub has no ${contract} deployed`);
+    return address;
+  };
+  const call = (abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
+    encodeFunctionData({ abi, functionName, args } as never) as Hex;
+
+  if (change.admitEcosystem) {
+    const { name, operator } = change.admitEcosystem;
+    const subgraphUrl = change.admitEcosystem.subgraphUrl ?? "";
+    const target = deployedAt(targets.ecosystemRegistry, "EcosystemRegistry", "admitEcosystem");
+    if (typeof name !== "string" || name.trim() === "" || utf8Bytes(name) > MAX_ECOSYSTEM_NAME_BYTES)
+      throw new BadUserInputError("admitEcosystem.name", `must be 1 to ${MAX_ECOSYSTEM_NAME_BYTES} bytes`);
+    if (!isAddress(operator, { strict: false }) || BigInt(operator) === 0n)
+      throw new BadUserInputError("admitEcosystem.operator", "must be a non-zero address");
+    if (utf8Bytes(subgraphUrl) > MAX_SUBGRAPH_URL_BYTES)
+      throw new BadUserInputError(
+        "admitEcosystem.subgraphUrl",
+        `must be at most ${MAX_SUBGRAPH_URL_BYTES} bytes`,
+      );
+    if (subgraphUrl !== "" && !/^https?:\/\/\S+$/.test(subgraphUrl))
+      throw new BadUserInputError("admitEcosystem.subgraphUrl", "must be an http(s) URL, or empty for none");
+    const taken = reader.ecosystemOf ? await reader.ecosystemOf(operator as Address) : 0;
+    if (taken !== 0)
+      throw new BadUserInputError(
+        "admitEcosystem.operator",
+        `already operates ecosystem ${taken} (one per operator)`,
+      );
+    return {
+      target,
+      calldata: call(ecosystemRegistryAbi, "admitEcosystem", [name, operator, subgraphUrl]),
+      summary: describeAdmitEcosystem(name, operator, subgraphUrl),
+    };
+  }
+  if (change.setEcosystemActive) {
+    const target = deployedAt(targets.ecosystemRegistry, "EcosystemRegistry", "setEcosystemActive");
+    const id = uintOf(
+      "setEcosystemActive.ecosystemId",
+      change.setEcosystemActive.ecosystemId,
+      BigInt(MAX_UINT32),
+    );
+    const count = await needReader(reader.ecosystemCount, "setEcosystemActive.ecosystemId")();
+    if (id < 1n || id > BigInt(count))
+      throw new BadUserInputError("setEcosystemActive.ecosystemId", `${id} is not an ecosystem`);
+    return {
+      target,
+      calldata: call(ecosystemRegistryAbi, "setEcosystemActive", [
+        Number(id),
+        change.setEcosystemActive.active,
+      ]),
+      summary: `${change.setEcosystemActive.active ? "Reinstate" : "Suspend"} ecosystem ${id}`,
+    };
+  }
+  if (change.setMarginParameters) {
+    const given = change.setMarginParameters;
+    const target = deployedAt(targets.marginVault, "MarginVault", "setMarginParameters");
+    const current = await needReader(reader.marginParameters, "setMarginParameters")();
+    const pick = (field: keyof typeof given, now: bigint, max: bigint) => {
+      const value = given[field];
+      return value === undefined || value === null
+        ? now
+        : uintOf(`setMarginParameters.${field}`, value as bigint | string | number, max);
+    };
+    const next: MarginParameters = {
+      minMargin: pick("minMargin", current.minMargin, MAX_UINT256),
+      perEcosystemMargin: pick("perEcosystemMargin", current.perEcosystemMargin, MAX_UINT256),
+      freezeDeposit: pick("freezeDeposit", current.freezeDeposit, MAX_UINT256),
+      reviewWindow: pick("reviewWindowSeconds", current.reviewWindow, MAX_UINT64),
+      unlockDelay: pick("unlockDelaySeconds", current.unlockDelay, MAX_UINT64),
+      caseQuorumBps: given.caseQuorumBps ?? current.caseQuorumBps,
+    };
+    if (next.reviewWindow < MIN_REVIEW_WINDOW_SECONDS || next.reviewWindow > MAX_REVIEW_WINDOW_SECONDS)
+      throw new BadUserInputError(
+        "setMarginParameters.reviewWindowSeconds",
+        `must be from ${MIN_REVIEW_WINDOW_SECONDS} (1 hour) to ${MAX_REVIEW_WINDOW_SECONDS} (30 days), got ${next.reviewWindow}`,
+      );
+    // A shorter delay would let a provider withdraw before a case filed against it could be decided.
+    if (next.unlockDelay < next.reviewWindow)
+      throw new BadUserInputError(
+        "setMarginParameters.unlockDelaySeconds",
+        `must be at least the review window (${next.reviewWindow} s), got ${next.unlockDelay}`,
+      );
+    checkInt("setMarginParameters.caseQuorumBps", next.caseQuorumBps, 1, MAX_BPS);
+    return {
+      target,
+      calldata: call(marginVaultAbi, "setMarginParameters", [
+        next.minMargin,
+        next.perEcosystemMargin,
+        next.freezeDeposit,
+        next.reviewWindow,
+        next.unlockDelay,
+        next.caseQuorumBps,
+      ]),
+      summary: `Set the margin parameters: ${describeMargin(next)}`,
+    };
+  }
+  if (change.setAttestationQuorum) {
+    const target = deployedAt(targets.riskFeatureRegistry, "RiskFeatureRegistry", "setAttestationQuorum");
+    checkInt("setAttestationQuorum.quorum", change.setAttestationQuorum.quorum, 1, 65_535);
+    return {
+      target,
+      calldata: call(riskFeatureRegistryAbi, "setAttestationQuorum", [change.setAttestationQuorum.quorum]),
+      summary: `Risk features and disposals need ${change.setAttestationQuorum.quorum} node attestation${
+        change.setAttestationQuorum.quorum === 1 ? "" : "s"
+      }`,
+    };
+  }
+  if (change.setMinAttesterStake) {
+    const target = deployedAt(targets.riskFeatureRegistry, "RiskFeatureRegistry", "setMinAttesterStake");
+    const amount = uintOf("setMinAttesterStake.amount", change.setMinAttesterStake.amount, MAX_UINT256);
+    return {
+      target,
+      calldata: call(riskFeatureRegistryAbi, "setMinAttesterStake", [amount]),
+      summary: `An attesting node needs ${eraText(amount)} of stake`,
+    };
+  }
+  return undefined;
+}
+
+const describeAdmitEcosystem = (name: string, operator: string, subgraphUrl: string) =>
+  `Admit ecosystem "${name}" (operator ${operator}${subgraphUrl ? `, subgraph ${subgraphUrl}` : ", no subgraph"})`;
+
+function summariseRiskCall(functionName: string, args: readonly unknown[]): string | null {
+  switch (functionName) {
+    case "admitEcosystem":
+      return describeAdmitEcosystem(String(args[0]), String(args[1]), String(args[2] ?? ""));
+    case "setEcosystemActive":
+      return `ecosystem ${args[0]} ${args[1] ? "active" : "suspended"}`;
+    case "setMarginParameters":
+      return describeMargin({
+        minMargin: args[0] as bigint,
+        perEcosystemMargin: args[1] as bigint,
+        freezeDeposit: args[2] as bigint,
+        reviewWindow: args[3] as bigint,
+        unlockDelay: args[4] as bigint,
+        caseQuorumBps: Number(args[5]),
+      });
+    case "setAttestationQuorum":
+      return `attestation quorum ${args[0]}`;
+    case "setMinAttesterStake":
+      return `attester stake ${eraText(args[0] as bigint)}`;
+    default:
+      return null;
+  }
+}
+
 function describeReward(metric: number, threshold: number, amount: bigint): string {
   if (threshold === 0) return "off";
   const who =
@@ -401,7 +625,7 @@ const describeCreditBase = (domain: number, base: bigint) =>
     : `Credit base for ${domainNames[domain] ?? domain} units: ${eraText(base)} × the unit's weight`;
 
 export type DecodedAction = {
-  /** The contract's name (DerivationRules, CalderaGovernor, DerivativeMarket, CreditVault). */
+  /** The contract's name (DerivationRules, CalderaGovernor, DerivativeMarket, CreditVault, EcosystemRegistry, …). */
   contract: string;
   functionName: string;
   /** The function's signature, e.g. setRule(uint256,uint8,uint16,uint32). */
@@ -431,6 +655,9 @@ export function decodeGovernanceAction(
     { name: "CalderaGovernor", address: contracts.governor, abi: calderaGovernorAbi },
     { name: "DerivativeMarket", address: contracts.derivativeMarket, abi: derivativeMarketAbi },
     { name: "CreditVault", address: contracts.creditVault, abi: creditVaultAbi },
+    { name: "EcosystemRegistry", address: contracts.ecosystemRegistry, abi: ecosystemRegistryAbi },
+    { name: "RiskFeatureRegistry", address: contracts.riskFeatureRegistry, abi: riskFeatureRegistryAbi },
+    { name: "MarginVault", address: contracts.marginVault, abi: marginVaultAbi },
   ].find((c) => c.address !== undefined && c.address.toLowerCase() === target.toLowerCase());
   if (known === undefined) return undefined;
   let decoded: { functionName: string; args?: readonly unknown[] | undefined };
@@ -462,7 +689,9 @@ export function decodeGovernanceAction(
         ? summariseRulesCall(decoded.functionName, decoded.args ?? [])
         : known.name === "CalderaGovernor"
           ? null
-          : summariseCirculationCall(decoded.functionName, decoded.args ?? []),
+          : known.name === "DerivativeMarket" || known.name === "CreditVault"
+            ? summariseCirculationCall(decoded.functionName, decoded.args ?? [])
+            : summariseRiskCall(decoded.functionName, decoded.args ?? []),
   };
 }
 
