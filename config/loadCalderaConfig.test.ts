@@ -47,6 +47,14 @@ describe("loadCalderaConfig", () => {
   it.each([
     [{ partners: [{ name: "caldera", url: "http://x/graphql" }] }, /partners\[0\]\.name "caldera" is taken/],
     [{ partners: [{ name: "ok", url: "not a url" }] }, /partners\[0\]\.url must be an absolute URL/],
+    [
+      { partners: [{ name: "ok", url: "http://x/graphql", timeoutMs: 0 }] },
+      /partners\[0\]\.timeoutMs must be a whole number of ms/,
+    ],
+    [
+      { partners: [{ name: "ok", url: "http://x/graphql", timeoutMs: "2000" }] },
+      /partners\[0\]\.timeoutMs must be a whole number of ms/,
+    ],
     [{ ports: { gateway: 70000 } }, /ports\.gateway must be a TCP port/],
     [{ viewsSchema: "Caldera-Views" }, /viewsSchema must be a lower-case Postgres identifier/],
     [{ limits: 5 }, /limits must be an object/],

@@ -2,7 +2,18 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { BaseError } from "../errors/BaseError.js";
 
-export type PartnerSubgraph = { name: string; url: string };
+export type PartnerSubgraph = {
+  name: string;
+  url: string;
+  /**
+   * How long the gateway waits for this partner (a query's fetch, or its `_service` SDL at a poll) before its
+   * fields come back null with `SUBGRAPH_TIMEOUT`; default `defaultPartnerTimeoutMs`.
+   */
+  timeoutMs?: number | undefined;
+};
+
+/** A partner that has not answered in 2 s is treated as down for that request: Caldera's own fields do not wait. */
+export const defaultPartnerTimeoutMs = 2_000;
 
 /**
  * What one GraphQL request may ask of the gateway and the subgraph, checked before the gateway plans a query (and
@@ -59,6 +70,11 @@ export type CalderaConfig = {
   rateLimits?: RateLimits;
   /** The prover's worker pool; absent means the pool's defaults. */
   proving?: ProvingConfig;
+  /**
+   * Caldera's own risk features, published after each credit default the indexer sees (README, Cross-domain
+   * risk). `intervalMs` between passes; 0 or absent: off (test stacks leave it off, `npm start` has it on).
+   */
+  riskPublisher?: { intervalMs: number };
 };
 
 export class InvalidConfigError extends BaseError {
@@ -88,6 +104,7 @@ const defaults: Required<CalderaConfig> = {
   limits: defaultQueryLimits,
   rateLimits: defaultRateLimits,
   proving: {},
+  riskPublisher: { intervalMs: 15_000 },
 };
 
 /**
@@ -109,7 +126,14 @@ export function loadCalderaConfig(
     limits: { ...defaults.limits, ...raw.limits },
     rateLimits: { ...defaults.rateLimits, ...raw.rateLimits },
     proving: { ...defaults.proving, ...raw.proving },
+    riskPublisher: { ...defaults.riskPublisher, ...raw.riskPublisher },
   };
+  const publisherInterval = config.riskPublisher.intervalMs;
+  if (!Number.isSafeInteger(publisherInterval) || publisherInterval < 0)
+    throw new InvalidConfigError(
+      "riskPublisher.intervalMs",
+      "must be a whole number of milliseconds, 0 (off) or more",
+    );
   if (raw.proving !== undefined && (typeof raw.proving !== "object" || raw.proving === null))
     throw new InvalidConfigError("proving", "must be an object");
   for (const [name, value] of Object.entries(config.proving)) {
@@ -164,6 +188,14 @@ export function loadCalderaConfig(
     } catch {
       throw new InvalidConfigError(`partners[${i}].url`, "must be an absolute URL");
     }
+    if (
+      partner.timeoutMs !== undefined &&
+      (!Number.isSafeInteger(partner.timeoutMs) || partner.timeoutMs < 1 || partner.timeoutMs > 60_000)
+    )
+      throw new InvalidConfigError(
+        `partners[${i}].timeoutMs`,
+        "must be a whole number of ms from 1 to 60000",
+      );
   });
   return config;
 }
