@@ -5,7 +5,7 @@ import { devAccount, signTypedDataAs } from "./devAccounts.js";
 import { gatewayRequest, runningStack } from "./gatewayRequest.js";
 import { runGovernance } from "./governanceCommand.js";
 
-const USAGE = "usage: caldera demo derivation|circulation";
+const USAGE = "usage: caldera demo derivation|circulation|risk";
 
 /** The demo's cast: anvil dev accounts (1–3 are the staked dev nodes). */
 export const FARM = 4;
@@ -24,6 +24,8 @@ const say = (line = "") => process.stdout.write(`${line}\n`);
 export async function demoCommand(args: string[]): Promise<number> {
   // ERA circulation continues this story in its own file (it runs these steps first when they never ran).
   if (args[0] === "circulation") return (await import("./circulationDemo.js")).circulationDemo();
+  // Cross-domain risk (module 3) continues with the circulation cast, in its own file.
+  if (args[0] === "risk") return (await import("./riskDemo.js")).riskDemo();
   if (args[0] !== "derivation") {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -21,7 +21,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   demo: {
     summary:
-      "derivation | circulation — the value-derivation and ERA-circulation stories on the running dev stack (safe to run twice)",
+      "derivation | circulation | risk — the value-derivation, ERA-circulation and cross-domain risk stories on the running dev stack (safe to run twice)",
     load: async () => (await import("./demoCommand.js")).demoCommand,
   },
   derivative: {

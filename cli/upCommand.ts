@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { startStack } from "../stack/startStack.js";
 import { stackLocation } from "./stackLocation.js";
 
@@ -43,8 +43,10 @@ export async function upCommand(_args: string[]): Promise<number> {
       processes: stack.parts(),
       updatedAt: new Date().toISOString(),
     };
-    // Owner-only: it holds the analysts' password (the mode applies when the file is created, at each start).
-    writeFileSync(runFile, `${JSON.stringify(run, null, 2)}\n`, { mode: 0o600 });
+    // Owner-only: it holds the analysts' password. Written aside and renamed over, so a reader (`caldera status`,
+    // a demo) never sees a half-written file while the stack refreshes it.
+    writeFileSync(`${runFile}.tmp`, `${JSON.stringify(run, null, 2)}\n`, { mode: 0o600 });
+    renameSync(`${runFile}.tmp`, runFile);
   };
   writeRunFile();
   console.log(`

@@ -70,26 +70,32 @@ export const errorCodes = {
   INSUFFICIENT_SHARES: "the lender holds fewer pool shares than it asked to withdraw",
   // Cross-domain risk (EcosystemRegistry, RiskFeatureRegistry, MarginVault)
   UNKNOWN_ECOSYSTEM: "no partner ecosystem has that id",
-  ECOSYSTEM_NOT_ACTIVE: "the ecosystem is unknown or suspended, so it cannot publish features or file freezes",
+  ECOSYSTEM_NOT_ACTIVE:
+    "the ecosystem is unknown or suspended, so it cannot publish features or file freezes",
   FEATURE_ALREADY_PUBLISHED: "a risk feature with the same public signals was published before (`featureId`)",
   UNKNOWN_RISK_FEATURE: "no risk feature has that id",
-  NOT_ATTESTER: "the node's stake before the feature's or case's snapshot is below the attester minimum (`stake`, `minStake`)",
+  NOT_ATTESTER:
+    "the node's stake before the feature's or case's snapshot is below the attester minimum (`stake`, `minStake`)",
   ALREADY_ATTESTED: "this node already attested the risk feature",
-  MARGIN_FROZEN: "the provider's margin is frozen by an open case (`caseId`): no unlock, withdrawal or second case",
+  MARGIN_FROZEN:
+    "the provider's margin is frozen by an open case (`caseId`): no unlock, withdrawal or second case",
   INSUFFICIENT_MARGIN: "the provider has less margin locked than asked for (`requested`, `locked`)",
   UNLOCK_NOT_READY: "nothing is queued for unlock, or the queue's delay has not passed (`unlockAt`)",
   NO_MARGIN: "the provider has no margin locked or queued, so there is nothing to freeze",
   UNKNOWN_CASE: "no freeze case has that id",
   CASE_NOT_OPEN: "the freeze case is already resolved (`status`)",
   VOTING_CLOSED: "the case's review window has ended (`voteEnd`): resolve it instead",
-  VOTING_OPEN: "the case cannot be resolved before `voteEnd` unless one verdict holds a majority of the snapshot stake",
+  VOTING_OPEN:
+    "the case cannot be resolved before `voteEnd` unless one verdict holds a majority of the snapshot stake",
   NO_VOTING_POWER: "the node had no stake at the case's snapshot block",
   CASE_NOT_UPHELD: "only an upheld case has a disposal (`status`)",
   DISPOSAL_ALREADY_SETTLED: "the case's disposal shares were settled before",
   DISPOSAL_NOT_SETTLED: "the case's disposal shares are not settled yet, so nothing can be claimed",
-  INVALID_SHARES: "disposal shares must name distinct active ecosystems (at most 10) with non-zero bps summing to at most 10,000",
+  INVALID_SHARES:
+    "disposal shares must name distinct active ecosystems (at most 10) with non-zero bps summing to at most 10,000",
   ATTESTATION_QUORUM_NOT_MET: "fewer valid node attestations than the quorum (`got`, `needed`)",
-  SUBGRAPH_TIMEOUT: "a partner subgraph did not answer within its `timeoutMs`; its fields are null, Caldera's still answer",
+  SUBGRAPH_TIMEOUT:
+    "a partner subgraph did not answer within its `timeoutMs`; its fields are null, Caldera's still answer",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
   // Requests refused before they run (gateway and subgraph); [HTTP status] of a request error, which has no data
   QUERY_LIMIT_EXCEEDED:

@@ -11,6 +11,7 @@ import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js
 import { createCirculationLoaders } from "./createCirculationLoaders.js";
 import { createDerivativeLoaders } from "./createDerivativeLoaders.js";
 import { createGovernanceLoaders } from "./createGovernanceLoaders.js";
+import { createRiskLoaders } from "./createRiskLoaders.js";
 import type { CertificatePage, CertificateRow, ProviderRow } from "./rows.js";
 
 export type { CertificateFilterKey, CertificatePageKey };
@@ -99,5 +100,6 @@ export function createLoaders(sql: Sql, schema: string) {
     ...createDerivativeLoaders(sql, schema),
     ...createCirculationLoaders(sql, schema),
     ...createGovernanceLoaders(sql, schema),
+    ...createRiskLoaders(sql, schema),
   };
 }

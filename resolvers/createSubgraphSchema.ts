@@ -7,6 +7,9 @@ import { circulationResolvers } from "./circulationResolvers.js";
 import { derivativeResolvers } from "./derivativeResolvers.js";
 import { governanceResolvers } from "./governanceResolvers.js";
 import { providerResolvers } from "./providerResolvers.js";
+import { riskMutations } from "./riskMutations.js";
+import { riskResolvers } from "./riskResolvers.js";
+import { riskSubjectResolvers } from "./riskSubjectResolvers.js";
 import { scalarResolvers } from "./scalars.js";
 
 const FEDERATION = "https://specs.apollo.dev/federation/v2.7";
@@ -27,6 +30,9 @@ export function createSubgraphSchema() {
     { typeDefs: sdl("governance"), resolvers: governanceResolvers },
     { typeDefs: sdl("circulation"), resolvers: circulationResolvers },
     { typeDefs: sdl("circulationMutations"), resolvers: circulationMutations },
+    { typeDefs: sdl("risk"), resolvers: riskResolvers },
+    { typeDefs: sdl("riskSubject"), resolvers: riskSubjectResolvers },
+    { typeDefs: sdl("riskMutations"), resolvers: riskMutations },
   ];
   const imports = new Set<string>();
   const withoutLinks = modules.map(({ typeDefs, resolvers }) => ({

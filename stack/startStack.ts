@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createPublicClient, createTestClient, http } from "viem";
 import type { CalderaConfig } from "../config/loadCalderaConfig.js";
 import { BaseError } from "../errors/BaseError.js";
+import { discoverEcosystemPartners } from "../gateway/discoverEcosystemPartners.js";
 import { startGateway } from "../gateway/startGateway.js";
 import { releaseProver } from "../prover/releaseProver.js";
 import { startSubgraph } from "../resolvers/startSubgraph.js";
@@ -21,6 +22,7 @@ import { DEV_CHAIN_ID, resolveSigner } from "./resolveSigner.js";
 import { startAnvil } from "./startAnvil.js";
 import { type IndexerHandle, startIndexer } from "./startIndexer.js";
 import { startPostgres } from "./startPostgres.js";
+import { startRiskPublisher } from "./startRiskPublisher.js";
 import type { RestartPolicy, SupervisedProcess, SupervisedState } from "./superviseProcess.js";
 
 export type StartStackParameters = {
@@ -165,12 +167,15 @@ export async function startStack({
       const { buildContracts } = await import("../scripts/buildContracts.js");
       await buildContracts();
       const { deployContracts } = await import("./deployContracts.js");
-      const { derivationBindingVerifierBytecode } = await import("../contracts/generated/bytecode.js");
+      const { derivationBindingVerifierBytecode, riskFeatureVerifierBytecode } = await import(
+        "../contracts/generated/bytecode.js"
+      );
       const { manifest } = await deployContracts({
         publicClient,
         walletClient,
         manifestPath,
         derivatives: { bindingVerifierBytecode: derivationBindingVerifierBytecode },
+        riskNetwork: { featureVerifierBytecode: riskFeatureVerifierBytecode },
         log: (l) => log(`    ${l}`),
       });
       if (chainId === DEV_CHAIN_ID) {
@@ -257,6 +262,9 @@ export async function startStack({
     const gateway = await step("gateway", () =>
       startGateway({
         subgraphs: [{ name: "caldera", url: subgraph.url }, ...config.partners],
+        // Partner ecosystems admitted on-chain join with no config change; last good partner SDLs survive restarts.
+        discoverPartners: discoverEcosystemPartners({ sql, viewsSchema: config.viewsSchema }),
+        stateDir: join(dataDir, "gateway"),
         port: ports.gateway,
         limits: config.limits,
         gatewaySecret,
@@ -265,6 +273,17 @@ export async function startStack({
     );
     onStop("gateway", gateway.stop);
     log(`    ${gateway.url}`);
+    const publisherInterval = config.riskPublisher?.intervalMs ?? 0;
+    if (publisherInterval > 0) {
+      const publisher = startRiskPublisher({
+        hub,
+        sql,
+        viewsSchema: config.viewsSchema,
+        intervalMs: publisherInterval,
+        log,
+      });
+      onStop("risk publisher", publisher.stop);
+    }
     const external = (part: StackPart): PartStatus => ({ part, state: "external", restarts: 0 });
     return {
       gatewayUrl: gateway.url,

@@ -18,7 +18,8 @@ const allowed: Record<string, readonly string[]> = {
   contracts: [],
   circuits: ["prover"],
   prover: ["errors", "contracts"],
-  scripts: ["errors", "prover", "contracts", "circuits"],
+  // `resolvers`: the federation contract is generated from Caldera's subgraph schema (buildFederationContract).
+  scripts: ["errors", "prover", "contracts", "circuits", "resolvers"],
   services: ["errors", "contracts"],
   usecases: ["errors", "services", "prover", "models", "contracts", "config"],
   resolvers: ["errors", "services", "usecases", "prover", "models", "contracts", "config", "guard"],
@@ -48,6 +49,8 @@ const allowed: Record<string, readonly string[]> = {
     "bench",
     "resolvers",
     "gateway",
+    // `caldera demo risk` runs the example partner subgraph (its own process, cli/startDemoPartner.ts).
+    "examples",
   ],
   bench: ["*"],
   test: ["*"],
