@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import postgres from "postgres";
 import { loadCalderaConfig } from "../config/loadCalderaConfig.js";
+import { discoverEcosystemPartners } from "../gateway/discoverEcosystemPartners.js";
 import { startGateway } from "../gateway/startGateway.js";
 import { createLogger } from "../services/createLogger.js";
 import { assertPortFree } from "../stack/assertPortFree.js";
@@ -14,7 +16,15 @@ import { untilTerminated } from "./untilTerminated.js";
  */
 export const gatewayEnvironment = {
   required: ["CALDERA_SUBGRAPH_URLS"],
-  optional: ["CALDERA_GATEWAY_SECRET", "CALDERA_CONFIG", "CALDERA_LOG_LEVEL", "HOST", "PORT"],
+  optional: [
+    "CALDERA_GATEWAY_SECRET",
+    "CALDERA_CONFIG",
+    "CALDERA_LOG_LEVEL",
+    "HOST",
+    "PORT",
+    "DATABASE_READ_URL",
+    "CALDERA_STATE_DIR",
+  ],
 } as const;
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -37,6 +47,11 @@ export async function gatewayCommand(_args: string[]): Promise<number> {
   const remote = replicaUrls.some((url) => !env.isLoopback(new URL(url).hostname));
   const gatewaySecret = env.secret("CALDERA_GATEWAY_SECRET", remote);
   const logger = createLogger({ level: env.text("CALDERA_LOG_LEVEL") }).child({ server: "gateway" });
+  // Partners admitted on-chain (EcosystemRegistry) are read from the indexer's views: any connection that may read
+  // them (a read replica, the analyst role) will do. Without it, caldera.config.json's partners only.
+  const registryUrl = env.url("DATABASE_READ_URL");
+  const registrySql = registryUrl ? postgres(registryUrl, { max: 1, onnotice: () => {} }) : undefined;
+  const stateDir = env.text("CALDERA_STATE_DIR");
   await assertPortFree({ part: "gateway", port, configKey: "PORT" }).catch((error: unknown) => {
     throw new PartStartError(
       "gateway",
@@ -56,6 +71,10 @@ export async function gatewayCommand(_args: string[]): Promise<number> {
     limits: config.limits,
     gatewaySecret,
     logger,
+    ...(registrySql
+      ? { discoverPartners: discoverEcosystemPartners({ sql: registrySql, viewsSchema: config.viewsSchema }) }
+      : {}),
+    ...(stateDir ? { stateDir: resolve(stateDir) } : {}),
   }).catch((error: unknown) => {
     throw new PartStartError(
       "gateway",
@@ -71,6 +90,7 @@ export async function gatewayCommand(_args: string[]): Promise<number> {
   const signal = await untilTerminated();
   console.log(`caldera gateway: ${signal}: draining`);
   await served.stop();
+  await registrySql?.end();
   console.log("caldera gateway: stopped");
   return 0;
 }
