@@ -12,6 +12,7 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: "derivation", load: async () => (await import("./derivationBench.js")).derivationBench },
   { name: "circulation", load: async () => (await import("./circulationBench.js")).circulationBench },
   { name: "risk/proving", load: async () => (await import("./riskProvingBench.js")).riskProvingBench },
+  { name: "risk/chain", load: async () => (await import("./riskBench.js")).riskBench },
   { name: "stack/load", load: async () => (await import("./loadBench.js")).loadBench },
   { name: "gateway/partners", load: async () => (await import("./federationBench.js")).federationBench },
   { name: "stack/soak", load: async () => (await import("./soakBench.js")).soakBench },

@@ -1,6 +1,7 @@
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 import type { ProverPool } from "../prover/createProverPool.js";
 import type { AssessmentStore } from "../services/createAssessmentStore.js";
+import type { CertificationAttemptStore } from "../services/createCertificationAttemptStore.js";
 import type { DatasetStore } from "../services/createDatasetStore.js";
 import type { DerivationStore } from "../services/createDerivationStore.js";
 import type { IndexerClient } from "../services/createIndexerClient.js";
@@ -27,6 +28,11 @@ export type HubServices = {
    * process that settles no disposals: `settleDisposal` then refuses before sending.
    */
   assessments?: AssessmentStore | undefined;
+  /**
+   * Every authenticated certification attempt and its outcome (accepted, or refused for its data or its proof), for
+   * Caldera's TAMPERING_FREQUENCY feature. Absent, `certifyCore` records nothing and that feature has no records.
+   */
+  certificationAttempts?: CertificationAttemptStore | undefined;
   /** Proves off the request loop, in worker threads; a full queue is BUSY before anything is sent. */
   prover: ProverPool;
 };

@@ -1,11 +1,14 @@
 import { type Address, parseEventLogs } from "viem";
 import { coreCertificateRegistryAbi, derivationRulesAbi } from "../contracts/generated/abis.js";
+import { BaseError } from "../errors/BaseError.js";
+import type { ErrorCode } from "../errors/errorCodes.js";
 import { DEFAULT_CHANNEL_SCHEMA_ID } from "../prover/channelSchema.js";
 import { CORE_DOMAINS, type CoreReading } from "../prover/coreDataset.js";
 import { InvalidDatasetError } from "../prover/errors.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
 import type { CoreQuality } from "../prover/measureCoreQuality.js";
 import { type PrepareCoreClaimReturnType, prepareCoreClaim } from "../prover/prepareCoreClaim.js";
+import type { CertificationAttempt } from "../services/createCertificationAttemptStore.js";
 import { assertIndexerLive } from "./assertIndexerLive.js";
 import {
   certificationTypedData,
@@ -86,6 +89,27 @@ type PreparedCertification = {
   typedDataFor: (nonce: bigint, deadline: bigint) => ReturnType<typeof certificationTypedData>;
 };
 
+/** The submission as the prover takes it: the dataset, its schema and domain, the thresholds asked for. */
+function claimInputsOf(input: CertifyCoreInput) {
+  const t = input.thresholds ?? {};
+  return {
+    dataset: {
+      windowStart: input.windowStart,
+      slotSeconds: input.slotSeconds,
+      deadlineSeconds: input.deadlineSeconds,
+      readings: input.readings.map(toCoreReading),
+    },
+    schema: loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID),
+    domain: CORE_DOMAINS[input.domain],
+    thresholds: {
+      minIntegrityBps: t.integrityBps ?? undefined,
+      minTimelinessBps: t.timelinessBps ?? undefined,
+      minContinuityBps: t.continuityBps ?? undefined,
+      maxGapSlots: t.maxGapSlots ?? undefined,
+    },
+  };
+}
+
 /**
  * What the typed-data query and the mutation share, all before any proof: validate the dataset, read the domain's
  * certification floors and settle the thresholds against them and the data (BELOW_FLOOR, THRESHOLD_NOT_MET), then
@@ -95,15 +119,7 @@ async function prepareCertification(
   input: CertifyCoreInput,
   hub: HubServices,
 ): Promise<PreparedCertification> {
-  const t = input.thresholds ?? {};
-  const dataset = {
-    windowStart: input.windowStart,
-    slotSeconds: input.slotSeconds,
-    deadlineSeconds: input.deadlineSeconds,
-    readings: input.readings.map(toCoreReading),
-  };
-  const schema = loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID);
-  const domain = CORE_DOMAINS[input.domain];
+  const { dataset, schema, domain, thresholds } = claimInputsOf(input);
   const { publicClient, deployment } = hub;
   const floors = await publicClient
     .readContract({
@@ -120,12 +136,7 @@ async function prepareCertification(
     domain,
     schema,
     floors,
-    thresholds: {
-      minIntegrityBps: t.integrityBps ?? undefined,
-      minTimelinessBps: t.timelinessBps ?? undefined,
-      minContinuityBps: t.continuityBps ?? undefined,
-      maxGapSlots: t.maxGapSlots ?? undefined,
-    },
+    thresholds,
   });
 
   const registry = {
@@ -199,13 +210,23 @@ export async function certifyCoreTypedData(
  * certified) → verify the provider's signature (deadline ahead, its next nonce, EOA or ERC-1271) → check the indexer
  * is live → prove → (register the channel schema on its first use) → simulate → send → wait for the indexer. The
  * hub's own key pays the gas; the registry checks the signature again. Every check that can fail runs before
- * anything is proven or sent.
+ * anything is proven or sent. Once the outcome is known, an authenticated attempt is recorded in the hub's attempt
+ * store, never failing it: accepted or refused by the registry (INVALID_PROOF), one awaited insert; refused for its
+ * data (`recordRefusedSubmission`), in the background, so the refusal is not slowed at all.
  */
 export async function certifyCore(
   { authorization, ...input }: CertifyCoreParameters,
   hub: HubServices,
 ): Promise<CertifyCoreReturnType> {
-  const c = await prepareCertification(input, hub);
+  let c: PreparedCertification;
+  try {
+    c = await prepareCertification(input, hub);
+  } catch (error) {
+    // The outcome is decided and goes back at once, unchanged. Whether the provider signed this refused claim takes
+    // reads and a signature check the refusal never needed, so the record follows in the background (never throws).
+    void recordRefusedSubmission(input, authorization, hub, error);
+    throw error;
+  }
   const { prepared, dataset, registry } = c;
   await verifySignedAuthorization({
     hub,
@@ -235,6 +256,14 @@ export async function certifyCore(
       what: "The channel schema",
       call: { ...registry, functionName: "registerSchema", args: [prepared.claim.schemaHash] },
     });
+  const attempt = (outcome: CertificationAttempt["outcome"], errorCode: ErrorCode | null) =>
+    hub.certificationAttempts?.record({
+      provider: input.provider,
+      datasetCommitment: prepared.claim.datasetCommitment,
+      outcome,
+      errorCode,
+      attemptedAt: Number(c.now),
+    });
   const { receipt } = await sendAndWaitIndexed({
     hub,
     what: "The certificate",
@@ -262,6 +291,10 @@ export async function certifyCore(
         dataset,
         presentSlots: prepared.quality.presentCount,
       }),
+  }).catch(async (error: unknown) => {
+    // The registry refused the proof (signature verified above): a rejected proof, recorded; the error unchanged.
+    if (error instanceof BaseError && error.code === "INVALID_PROOF") await attempt("REJECTED", error.code);
+    throw error;
   });
   const [certified] = parseEventLogs({
     abi: coreCertificateRegistryAbi,
@@ -270,6 +303,7 @@ export async function certifyCore(
   });
   if (certified === undefined)
     throw new Error(`certify transaction ${receipt.transactionHash} emitted no CoreCertified`);
+  await attempt("ACCEPTED", null);
   return {
     certificateId: certified.args.certificateId.toString(),
     quality: prepared.quality,
@@ -278,6 +312,84 @@ export async function certifyCore(
     blockNumber: receipt.blockNumber,
     proveMs: Math.round(proveMs),
   };
+}
+
+/**
+ * The refusals that count as a rejected proof (Caldera's TAMPERING_FREQUENCY records): the ones about the submitted
+ * data — a floor the claim or the data falls below (BELOW_FLOOR), a threshold the data does not meet
+ * (THRESHOLD_NOT_MET) — and a proof the registry refuses (INVALID_PROOF, recorded where it is sent). The hub's
+ * typed-data query refuses the first two before anything is signed, so a signed one is a claim the provider built
+ * past the hub's checks. INVALID_DATASET is about the data too, but a dataset that does not parse has no commitment
+ * the provider could have signed, so it can never be attributed. Infrastructure and state (CHAIN_UNAVAILABLE, BUSY,
+ * RATE_LIMITED, INDEXER_UNAVAILABLE, UNKNOWN_PROVIDER, NOT_AUTHORIZED, ALREADY_CERTIFIED…) say nothing about the data.
+ */
+const REFUSED_DATA_CODES: readonly ErrorCode[] = ["BELOW_FLOOR", "THRESHOLD_NOT_MET"];
+
+/**
+ * Records a data refusal as a REJECTED attempt — only when the provider is authenticated: a registered provider's
+ * signature over exactly this claim (the thresholds it asked for, else what its data achieves, the dataset's
+ * commitment, its next nonce, a deadline ahead). Anyone can send junk in a provider's name; only what the provider
+ * signed can count against it. A refusal uses no nonce, so a replay of the same signed claim is kept once (the store
+ * keeps one refusal per provider and dataset). Never throws: the refusal is already the outcome.
+ */
+async function recordRefusedSubmission(
+  input: CertifyCoreInput,
+  authorization: SignedAuthorization,
+  hub: HubServices,
+  error: unknown,
+): Promise<void> {
+  const store = hub.certificationAttempts;
+  if (store === undefined || !(error instanceof BaseError) || !REFUSED_DATA_CODES.includes(error.code))
+    return;
+  try {
+    const { dataset, schema, domain, thresholds: asked } = claimInputsOf(input);
+    // Without floors or asked thresholds the claim settles at what the data achieves; the asked ones go back in.
+    const { claim: achieved } = prepareCoreClaim({ dataset, domain, schema });
+    const claim = {
+      ...achieved,
+      minIntegrityBps: asked.minIntegrityBps ?? achieved.minIntegrityBps,
+      minTimelinessBps: asked.minTimelinessBps ?? achieved.minTimelinessBps,
+      minContinuityBps: asked.minContinuityBps ?? achieved.minContinuityBps,
+      maxGapSlots: asked.maxGapSlots ?? achieved.maxGapSlots,
+    };
+    const { publicClient, deployment } = hub;
+    const registry = {
+      address: deployment.contracts.CoreCertificateRegistry.address,
+      abi: coreCertificateRegistryAbi,
+    } as const;
+    const [isProvider, nonce, now] = await Promise.all([
+      publicClient.readContract({ ...registry, functionName: "isProvider", args: [input.provider] }),
+      publicClient.readContract({ ...registry, functionName: "nonces", args: [input.provider] }),
+      chainNow(hub),
+    ]);
+    if (!isProvider) return;
+    await verifySignedAuthorization({
+      hub,
+      signer: input.provider,
+      authorization,
+      nonce,
+      now,
+      typedDataFor: (n) =>
+        certificationTypedData({
+          chainId: deployment.chainId,
+          registry: registry.address,
+          provider: input.provider,
+          claim,
+          nonce: n,
+          deadline: authorization.deadline,
+        }),
+      what: "this certification",
+    });
+    await store.record({
+      provider: input.provider,
+      datasetCommitment: claim.datasetCommitment,
+      outcome: "REJECTED",
+      errorCode: error.code,
+      attemptedAt: Number(now),
+    });
+  } catch {
+    // Not the provider's signature (or the chain unreadable): nothing to attribute, nothing recorded.
+  }
 }
 
 /** A reading's channels arrive as a list of { name, value }; the prover takes them by name. */

@@ -5,6 +5,7 @@ import {
   type ProverPool,
 } from "../prover/createProverPool.js";
 import { createAssessmentStore } from "../services/createAssessmentStore.js";
+import { createCertificationAttemptStore } from "../services/createCertificationAttemptStore.js";
 import { createDatasetStore } from "../services/createDatasetStore.js";
 import { createDerivationStore } from "../services/createDerivationStore.js";
 import type { IndexerClient } from "../services/createIndexerClient.js";
@@ -79,6 +80,7 @@ export async function createHubServices({
     const datasets = createDatasetStore({ sql: hubSql });
     const derivations = createDerivationStore({ sql: hubSql });
     const assessments = createAssessmentStore(hubSql);
+    const certificationAttempts = createCertificationAttemptStore({ sql: hubSql, logger });
     const migrateExclusively = async (migrate: () => Promise<void>) => {
       const lock = await hubSql.reserve();
       try {
@@ -93,6 +95,7 @@ export async function createHubServices({
       await datasets.migrate();
       await derivations.migrate();
       await assessments.migrate();
+      await certificationAttempts.migrate();
     });
     // Its workers start loading (tsx, snarkjs) now, while the servers start.
     prover = createProverPool(proving);
@@ -106,6 +109,7 @@ export async function createHubServices({
       datasets,
       derivations,
       assessments,
+      certificationAttempts,
       prover,
     };
     return { hub, sql, readSql, close, migrateExclusively };

@@ -2,6 +2,7 @@ import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { commitRiskRecords } from "../../prover/commitRiskRecords.js";
+import type { StoredCertificationAttempt } from "../../services/createCertificationAttemptStore.js";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
 import type { HubServices } from "../HubServices.js";
 import { type CalderaRiskSource, gatherCalderaRiskRecords } from "./gatherCalderaRiskRecords.js";
@@ -23,8 +24,19 @@ function dataset({ missing = [] as number[], lateBy = {} as Record<number, numbe
   return { windowStart: START, slotSeconds: 900, deadlineSeconds: 600, readings };
 }
 
-function hubWith(stored: unknown) {
+function hubWith(stored: unknown, attempts?: StoredCertificationAttempt[]) {
   return {
+    certificationAttempts:
+      attempts === undefined
+        ? undefined
+        : {
+            // The store's contract: the provider's newest first, at most `limit`.
+            recentFor: async (provider: Address, limit: number) =>
+              attempts
+                .filter((a) => a.provider.toLowerCase() === provider.toLowerCase())
+                .sort((a, b) => b.attemptedAt - a.attemptedAt)
+                .slice(0, limit),
+          },
     walletClient: { signMessage: ({ message }: { message: string }) => signer.signMessage({ message }) },
     datasets: {
       get: async (c: Hex) =>
@@ -32,7 +44,7 @@ function hubWith(stored: unknown) {
           ? { commitment, schemaId: "soil-moisture/v1", dataset: stored }
           : undefined,
     },
-  } as unknown as Pick<HubServices, "datasets" | "walletClient">;
+  } as unknown as Pick<HubServices, "datasets" | "walletClient" | "certificationAttempts">;
 }
 
 const source = (lines: Awaited<ReturnType<CalderaRiskSource["creditLines"]>>): CalderaRiskSource => ({
@@ -137,6 +149,64 @@ describe("gatherCalderaRiskRecords", () => {
     ).toEqual(["BAD_USER_INPUT", "noRecords"]);
     // Certificates whose datasets this hub does not hold (certified by another hub) give no records.
     expect(await refusal("DELAY_DURATION", [])).toEqual(["BAD_USER_INPUT", "noRecords"]);
-    expect(await refusal("TAMPERING_FREQUENCY", [])).toEqual(["BAD_USER_INPUT", "kind"]);
+    expect(await refusal("ANOMALOUS_FLUCTUATION", [])).toEqual(["BAD_USER_INPUT", "kind"]);
+    expect(await refusal("PRICE_VOLATILITY", [])).toEqual(["BAD_USER_INPUT", "kind"]);
+    // A hub without the attempt store has no attempts.
+    expect(await refusal("TAMPERING_FREQUENCY", [])).toEqual(["BAD_USER_INPUT", "noRecords"]);
+  });
+
+  it("makes one TAMPERING_FREQUENCY record per certification attempt, 1 if rejected, newest 32, oldest first", async () => {
+    const attempt = (i: number, overrides: Partial<StoredCertificationAttempt> = {}) => ({
+      id: String(i),
+      provider: subject.toLowerCase() as Address,
+      datasetCommitment: `0x${i.toString(16).padStart(64, "0")}` as Hex,
+      outcome: "ACCEPTED" as const,
+      errorCode: null,
+      attemptedAt: START + i * 60,
+      ...overrides,
+    });
+    // 40 attempts: every fifth refused; one of another provider, one after `now` (a clock ahead of the chain's).
+    const attempts: StoredCertificationAttempt[] = Array.from({ length: 40 }, (_, i) =>
+      i % 5 === 0
+        ? attempt(i, { outcome: "REJECTED", errorCode: i === 0 ? "INVALID_PROOF" : "BELOW_FLOOR" })
+        : attempt(i),
+    );
+    attempts.push(
+      attempt(99, { provider: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", outcome: "REJECTED" }),
+    );
+    const gather = (list: StoredCertificationAttempt[], now = NOW) =>
+      gatherCalderaRiskRecords({
+        hub: hubWith(undefined, list),
+        source: source([]),
+        subject,
+        kind: "TAMPERING_FREQUENCY",
+        now,
+      });
+    const gathered = await gather(attempts);
+    // The newest 32 (attempts 8..39), oldest first: refused are 10, 15, …, 35.
+    expect(gathered.records.map((r) => r.timestamp)).toEqual(
+      Array.from({ length: 32 }, (_, i) => START + (i + 8) * 60),
+    );
+    expect(gathered.records.filter((r) => r.value === 1).map((r) => r.scenario)).toEqual(
+      [10, 15, 20, 25, 30, 35].map((i) => `certification-attempt:${i}`),
+    );
+    expect(gathered.records[0]?.counterparty).toBe(`caldera:dataset:0x${"8".padStart(64, "0")}`);
+    expect([gathered.windowStart, gathered.windowEnd, gathered.threshold]).toEqual([
+      START + 8 * 60,
+      START + 39 * 60,
+      1,
+    ]);
+    // Salted per attempt: no two records share a salt; the same attempts salt the same way.
+    expect(new Set(gathered.records.map((r) => r.salt)).size).toBe(32);
+    expect((await gather(attempts)).records).toEqual(gathered.records);
+    // A refusal without a dataset commitment still counts; an attempt after `now` does not.
+    const few = await gather(
+      [attempt(1, { datasetCommitment: null, outcome: "REJECTED", errorCode: "BELOW_FLOOR" }), attempt(2)],
+      BigInt(START + 90),
+    );
+    expect(few.records.map((r) => [r.value, r.counterparty])).toEqual([[1, "caldera:dataset:none"]]);
+    expect(await gather([], NOW).catch((e: { details: Record<string, unknown> }) => e.details.reason)).toBe(
+      "noRecords",
+    );
   });
 });

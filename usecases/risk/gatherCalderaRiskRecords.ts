@@ -23,15 +23,16 @@ export type CalderaRiskSource = {
   ) => Promise<readonly { id: string; datasetCommitment: Hex; certifiedAt: number }[]>;
 };
 
-/** The kinds Caldera publishes from its own records; it keeps no tamper findings or price series (yet). */
+/** The kinds Caldera publishes from its own records; it keeps no fluctuation findings or price series (yet). */
 export const CALDERA_RISK_KINDS = [
   "DEFAULT_RATE",
   "DELAY_DURATION",
+  "TAMPERING_FREQUENCY",
 ] as const satisfies readonly RiskKindName[];
 export type CalderaRiskKind = (typeof CALDERA_RISK_KINDS)[number];
 
 export type GatherCalderaRiskRecordsParameters = {
-  hub: Pick<HubServices, "datasets" | "walletClient">;
+  hub: Pick<HubServices, "datasets" | "walletClient" | "certificationAttempts">;
   source: CalderaRiskSource;
   subject: Address;
   kind: RiskKindName;
@@ -44,6 +45,13 @@ export type GatherCalderaRiskRecordsReturnType = {
   windowStart: number;
   windowEnd: number;
   threshold: number;
+};
+
+/** What a subject without records of a kind lacks, for the refusal's message. */
+const NO_RECORDS: Record<CalderaRiskKind, string> = {
+  DEFAULT_RATE: "credit lines",
+  DELAY_DURATION: "datasets certified by this hub",
+  TAMPERING_FREQUENCY: "certification attempts recorded by this hub",
 };
 
 /**
@@ -81,6 +89,10 @@ function longestDelay(dataset: CoreDataset): { delay: number; windowEnd: number 
  *   at the line's default or closing time, else its opening; the counterparty is the credit pool, the scenario the line.
  * - DELAY_DURATION: one record per certified dataset — value = its longest delivery delay past the promised time in
  *   seconds (a missing reading counts as delivered at the window's end) — at the window's end.
+ * - TAMPERING_FREQUENCY: one record per certification attempt the subject signed (the hub's attempt store,
+ *   `services/createCertificationAttemptStore.ts`) — value 1 if it was rejected (a claim its data does not support,
+ *   a proof the registry refused), else 0 — at the attempt's time on the chain's clock; the counterparty is the
+ *   dataset, the scenario the attempt. A hub without the store has none.
  *
  * BAD_USER_INPUT (`field` "kind") for a kind Caldera keeps no records of, and (`field` "subject", `reason`
  * "noRecords") when it holds none about the subject.
@@ -114,6 +126,14 @@ export async function gatherCalderaRiskRecords({
         scenario: `schema:${stored.schemaId}`,
       });
     }
+  } else if (definition.name === "TAMPERING_FREQUENCY") {
+    for (const attempt of (await hub.certificationAttempts?.recentFor(subject, MAX_RISK_RECORDS)) ?? [])
+      entries.push({
+        timestamp: attempt.attemptedAt,
+        value: attempt.outcome === "REJECTED" ? 1 : 0,
+        counterparty: `caldera:dataset:${attempt.datasetCommitment ?? "none"}`,
+        scenario: `certification-attempt:${attempt.id}`,
+      });
   } else
     throw new BadUserInputError(
       "kind",
@@ -122,7 +142,7 @@ export async function gatherCalderaRiskRecords({
   const usable = entries.filter((e) => BigInt(e.timestamp) <= now).slice(0, MAX_RISK_RECORDS);
   if (usable.length === 0)
     throw new BaseError(
-      `Caldera holds no ${definition.name} records about ${subject} (no ${definition.name === "DEFAULT_RATE" ? "credit lines" : "datasets certified by this hub"}): there is nothing to prove`,
+      `Caldera holds no ${definition.name} records about ${subject} (no ${NO_RECORDS[definition.name as CalderaRiskKind]}): there is nothing to prove`,
       { code: "BAD_USER_INPUT", details: { field: "subject", reason: "noRecords", kind: definition.name } },
     );
   // Oldest first, so the same records always commit in the same order.

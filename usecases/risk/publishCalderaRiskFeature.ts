@@ -36,8 +36,9 @@ export type PublishCalderaRiskFeatureReturnType = PublishRiskFeatureReturnType &
 
 /**
  * The hub, as Caldera's operator (ecosystem 1, the hub's signer), proves and publishes a risk feature about
- * `subject` from what Caldera itself has seen (`gatherCalderaRiskRecords`): its credit lines (DEFAULT_RATE) or its
- * certified datasets' late and missing readings (DELAY_DURATION). Refused before anything is proven or sent: a kind
+ * `subject` from what Caldera itself has seen (`gatherCalderaRiskRecords`): its credit lines (DEFAULT_RATE), its
+ * certified datasets' late and missing readings (DELAY_DURATION) or its rejected certification attempts
+ * (TAMPERING_FREQUENCY). Refused before anything is proven or sent: a kind
  * Caldera keeps no records of, no records (BAD_USER_INPUT, `reason` "noRecords"), Caldera's ecosystem suspended
  * (ECOSYSTEM_NOT_ACTIVE), a hub signer that is not its operator (NOT_AUTHORIZED), and the same records published
  * before (FEATURE_ALREADY_PUBLISHED with `featureId`: the records commit to the same root, see the salts).

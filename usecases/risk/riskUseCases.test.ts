@@ -593,6 +593,7 @@ describe("publishCalderaRiskFeature", () => {
       skipped: [
         { subject: provider.address, kind: "DEFAULT_RATE", reason: "published", featureId: "7" },
         { subject: provider.address, kind: "DELAY_DURATION", reason: "noRecords" },
+        { subject: provider.address, kind: "TAMPERING_FREQUENCY", reason: "noRecords" },
       ],
     });
     expect(sent).toEqual([]);
