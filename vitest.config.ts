@@ -10,6 +10,10 @@ export default defineConfig({
   test: {
     include: ["**/*.test.ts"],
     exclude: ["**/node_modules/**", ".cache/**", ".caldera/**"],
+    // Two files at once even on two CPUs (vitest's default is CPUs − 1): most of an end-to-end file's time is spent
+    // waiting on a stack (ponder indexing a block, anvil mining), not computing, and every test stack takes free
+    // ports and its own data dir, so two overlap safely and the suite stays well inside CI's budget.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 240_000,
   },

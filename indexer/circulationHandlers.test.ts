@@ -1,6 +1,5 @@
-import { getTableColumns } from "drizzle-orm";
-import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { createMemoryStore, type Row } from "./createMemoryStore";
 import * as schema from "./ponder.schema";
 
 /**
@@ -12,7 +11,6 @@ import * as schema from "./ponder.schema";
  * (Beside the indexer, not in src/: ponder loads every file of src/ as indexing functions.)
  */
 
-type Row = Record<string, unknown>;
 type Handler = (input: { event: unknown; context: unknown }) => Promise<void>;
 
 const handlers = new Map<string, Handler>();
@@ -21,72 +19,6 @@ vi.mock("ponder:registry", () => ({
 }));
 vi.mock("ponder:schema", () => import("./ponder.schema"));
 
-/** ponder's store as the handlers use it, over maps keyed by each table's primary key. */
-function createStore() {
-  const data = new Map<PgTable, Map<string, Row>>();
-  const primaryKeyOf = (table: PgTable) => {
-    const config = getTableConfig(table);
-    const pkColumns = new Set(
-      (config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary)).map((c) => c.name),
-    );
-    return Object.entries(getTableColumns(table))
-      .filter(([, column]) => pkColumns.has(column.name))
-      .map(([key]) => key);
-  };
-  const rowsOf = (table: PgTable) => {
-    const rows = data.get(table) ?? new Map<string, Row>();
-    data.set(table, rows);
-    return rows;
-  };
-  const keyOf = (table: PgTable, row: Row) =>
-    primaryKeyOf(table)
-      .map((k) => String(row[k]))
-      .join("|");
-  const change = (existing: Row, update: Row | ((row: Row) => Row)) => ({
-    ...existing,
-    ...(typeof update === "function" ? update(existing) : update),
-  });
-  const db = {
-    find: async (table: PgTable, key: Row) => rowsOf(table).get(keyOf(table, key)) ?? null,
-    insert: (table: PgTable) => ({
-      values: (row: Row) => {
-        const write = (onConflict: "error" | "nothing" | Row | ((row: Row) => Row)) => {
-          const rows = rowsOf(table);
-          const key = keyOf(table, row);
-          const existing = rows.get(key);
-          if (existing === undefined) rows.set(key, { ...row });
-          else if (onConflict === "error") throw new Error(`unique constraint: ${key}`);
-          else if (onConflict !== "nothing") rows.set(key, change(existing, onConflict));
-        };
-        return {
-          // biome-ignore lint/suspicious/noThenProperty: ponder's insert is awaitable as it is
-          then: (resolve: () => void, reject: (e: unknown) => void) => {
-            try {
-              write("error");
-              resolve();
-            } catch (error) {
-              reject(error);
-            }
-          },
-          onConflictDoNothing: async () => write("nothing"),
-          onConflictDoUpdate: async (update: Row | ((row: Row) => Row)) => write(update),
-        };
-      },
-    }),
-    update: (table: PgTable, key: Row) => ({
-      set: async (update: Row | ((row: Row) => Row)) => {
-        const rows = rowsOf(table);
-        const existing = rows.get(keyOf(table, key));
-        if (existing === undefined) throw new Error(`no row ${keyOf(table, key)}`);
-        rows.set(keyOf(table, key), change(existing, update));
-      },
-    }),
-  };
-  const all = (table: unknown) => [...rowsOf(table as PgTable).values()];
-  const one = (table: unknown, key: Row) => rowsOf(table as PgTable).get(keyOf(table as PgTable, key));
-  return { db, all, one };
-}
-
 const PROVIDER = "0x00000000000000000000000000000000000000aa";
 const MARKET = "0x00000000000000000000000000000000000000cc";
 const FUNDER = "0x00000000000000000000000000000000000000dd";
@@ -94,7 +26,7 @@ const LENDER = "0x00000000000000000000000000000000000000ee";
 const farmer = (i: number) => `0x${(0x100 + i).toString(16).padStart(40, "0")}` as const;
 
 let sequence = 0;
-let store: ReturnType<typeof createStore>;
+let store: ReturnType<typeof createMemoryStore>;
 
 /** Runs the handler of `name` on an event at `timestamp` (a new block per call, ids in chain order). */
 async function emit(name: string, args: Row, timestamp = 1_700_000_000n) {
@@ -119,7 +51,7 @@ beforeAll(async () => {
 
 describe("DerivativeMarket handlers", () => {
   it("licences, adoptions, the reward, the pool, revenue and earnings add up", async () => {
-    store = createStore();
+    store = createMemoryStore();
     await store.db.insert(schema.derivative).values({ id: 7n, kind: 1 } as Row);
     await emit("DerivativeMarket:RewardRuleSet", { kind: 1, metric: 1, threshold: 10, amount: 500n });
     await emit("DerivativeMarket:RewardRuleSet", { kind: 3, metric: 2, threshold: 3, amount: 1200n });
@@ -213,7 +145,7 @@ describe("DerivativeMarket handlers", () => {
   });
 
   it("an invocation spends a per-use licence; a time-limited one keeps its end; a purchase again under one id adds up", async () => {
-    store = createStore();
+    store = createMemoryStore();
     await store.db.insert(schema.derivative).values({ id: 9n, kind: 3 } as Row);
     const purchase = (licenceId: bigint, mode: number, usesLeft: bigint, validUntil: bigint) =>
       emit("DerivativeMarket:LicencePurchased", {
@@ -262,7 +194,7 @@ describe("DerivativeMarket handlers", () => {
 
 describe("CreditVault handlers", () => {
   it("a line borrowed, repaid and unpledged; another defaulted; the pool's assets follow", async () => {
-    store = createStore();
+    store = createMemoryStore();
     await emit("CreditVault:DomainBaseSet", { domain: 1, base: 1000n });
     await emit("CreditVault:InterestRateSet", { rateBps: 800 });
     await emit("CreditVault:TermSet", { termSeconds: 7_776_000n });

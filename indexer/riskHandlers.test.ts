@@ -1,6 +1,5 @@
-import { getTableColumns } from "drizzle-orm";
-import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { createMemoryStore, type Row } from "./createMemoryStore";
 import * as schema from "./ponder.schema";
 
 /**
@@ -12,7 +11,6 @@ import * as schema from "./ponder.schema";
  * votes and its complete timeline, the disposal's shares and claims, the reserve, features' attestations.
  */
 
-type Row = Record<string, unknown>;
 type Handler = (input: { event: unknown; context: unknown }) => Promise<void>;
 
 const handlers = new Map<string, Handler>();
@@ -20,72 +18,6 @@ vi.mock("ponder:registry", () => ({
   ponder: { on: (name: string, handler: Handler) => handlers.set(name, handler) },
 }));
 vi.mock("ponder:schema", () => import("./ponder.schema"));
-
-/** ponder's store as the handlers use it, over maps keyed by each table's primary key. */
-function createStore() {
-  const data = new Map<PgTable, Map<string, Row>>();
-  const primaryKeyOf = (table: PgTable) => {
-    const config = getTableConfig(table);
-    const pkColumns = new Set(
-      (config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary)).map((c) => c.name),
-    );
-    return Object.entries(getTableColumns(table))
-      .filter(([, column]) => pkColumns.has(column.name))
-      .map(([key]) => key);
-  };
-  const rowsOf = (table: PgTable) => {
-    const rows = data.get(table) ?? new Map<string, Row>();
-    data.set(table, rows);
-    return rows;
-  };
-  const keyOf = (table: PgTable, row: Row) =>
-    primaryKeyOf(table)
-      .map((k) => String(row[k]))
-      .join("|");
-  const change = (existing: Row, update: Row | ((row: Row) => Row)) => ({
-    ...existing,
-    ...(typeof update === "function" ? update(existing) : update),
-  });
-  const db = {
-    find: async (table: PgTable, key: Row) => rowsOf(table).get(keyOf(table, key)) ?? null,
-    insert: (table: PgTable) => ({
-      values: (row: Row) => {
-        const write = (onConflict: "error" | "nothing" | Row | ((row: Row) => Row)) => {
-          const rows = rowsOf(table);
-          const key = keyOf(table, row);
-          const existing = rows.get(key);
-          if (existing === undefined) rows.set(key, { ...row });
-          else if (onConflict === "error") throw new Error(`unique constraint: ${key}`);
-          else if (onConflict !== "nothing") rows.set(key, change(existing, onConflict));
-        };
-        return {
-          // biome-ignore lint/suspicious/noThenProperty: ponder's insert is awaitable as it is
-          then: (resolve: () => void, reject: (e: unknown) => void) => {
-            try {
-              write("error");
-              resolve();
-            } catch (error) {
-              reject(error);
-            }
-          },
-          onConflictDoNothing: async () => write("nothing"),
-          onConflictDoUpdate: async (update: Row | ((row: Row) => Row)) => write(update),
-        };
-      },
-    }),
-    update: (table: PgTable, key: Row) => ({
-      set: async (update: Row | ((row: Row) => Row)) => {
-        const rows = rowsOf(table);
-        const existing = rows.get(keyOf(table, key));
-        if (existing === undefined) throw new Error(`no row ${keyOf(table, key)}`);
-        rows.set(keyOf(table, key), change(existing, update));
-      },
-    }),
-  };
-  const all = (table: unknown) => [...rowsOf(table as PgTable).values()];
-  const one = (table: unknown, key: Row) => rowsOf(table as PgTable).get(keyOf(table as PgTable, key));
-  return { db, all, one };
-}
 
 const ERA = 10n ** 18n;
 const CALDERA = "0x00000000000000000000000000000000000000c1";
@@ -96,7 +28,7 @@ const node = (i: number) => `0x${(0xa00 + i).toString(16).padStart(40, "0")}` as
 const hash = (i: number) => `0x${i.toString(16).padStart(64, "0")}` as const;
 
 let sequence = 0;
-let store: ReturnType<typeof createStore>;
+let store: ReturnType<typeof createMemoryStore>;
 
 /** Runs the handler of `name` on an event at `timestamp` (a new block per call, ids in chain order). */
 async function emit(name: string, args: Row, timestamp = 1_700_000_000n) {
@@ -122,7 +54,7 @@ beforeAll(async () => {
 
 describe("EcosystemRegistry and RiskFeatureRegistry handlers", () => {
   it("ecosystems as admitted and changed; a feature's attestations up to verification", async () => {
-    store = createStore();
+    store = createMemoryStore();
     await emit("EcosystemRegistry:EcosystemAdmitted", {
       ecosystemId: 1,
       operator: CALDERA,
@@ -209,7 +141,7 @@ describe("EcosystemRegistry and RiskFeatureRegistry handlers", () => {
 
 describe("MarginVault handlers", () => {
   it("lock, serve, queue, freeze, vote, uphold (seizing locked first, then the queue), settle, claim", async () => {
-    store = createStore();
+    store = createMemoryStore();
     // The constructor's parameters.
     await emit("MarginVault:MarginParametersSet", {
       minMargin: 20_000n * ERA,
@@ -363,7 +295,7 @@ describe("MarginVault handlers", () => {
   });
 
   it("a dismissed case releases the margin untouched; a withdrawal empties the queue; parameters change", async () => {
-    store = createStore();
+    store = createMemoryStore();
     await emit("MarginVault:MarginLocked", {
       provider: PROVIDER,
       amount: 20_000n * ERA,

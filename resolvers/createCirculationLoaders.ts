@@ -3,7 +3,6 @@ import type { Row, Sql } from "postgres";
 import { batchByShape } from "./batchByShape.js";
 import {
   type AdoptionFilterKey,
-  type CirculationPageKey,
   type CreditEventFilterKey,
   type CreditLineFilterKey,
   circulationListQueries,
@@ -11,7 +10,7 @@ import {
   type KeysetList,
   type LicenceFilterKey,
 } from "./circulationListQueries.js";
-import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
+import { keysetListLoaders } from "./keysetListLoaders.js";
 import { utilisationSql } from "./utilisationSql.js";
 
 /** Rows of the circulation views as `postgres` returns them (camel-cased; numeric(78) columns as strings). */
@@ -213,33 +212,9 @@ export function createCirculationLoaders(sql: Sql, schema: string) {
       return keys.map((key) => rows.filter((row) => keyOf(row) === key));
     });
 
-  /** A keyset list's page and count loaders. */
   const listLoaders = <F extends Record<string, string | number | undefined>, R extends Row>(
     list: KeysetList<F>,
-  ) => {
-    const page = new DataLoader<CirculationPageKey<F>, Page<R>, string>(
-      async (keys) => {
-        const rowsPerKey = await batchByShape(keys, list.shapeOf, (group) => list.page<R>(group));
-        return keys.map((key, i) => {
-          const rows = (rowsPerKey[i] ?? []) as unknown as R[];
-          return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
-        });
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    );
-    const count = new DataLoader<F, TotalCount, string>(
-      async (keys) => {
-        const countsPerKey = await batchByShape(keys, list.shapeOf, (group) => list.boundedCount(group));
-        return Promise.all(
-          keys.map((key, i) =>
-            toTotalCount(countsPerKey[i]?.[0]?.count ?? 0, () => estimateRowCount(sql, list.matching(key))),
-          ),
-        );
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    );
-    return { page, count };
-  };
+  ) => keysetListLoaders<F, R>(sql, list);
 
   const licences = listLoaders<LicenceFilterKey, LicenceRow>(lists.licences);
   const adoptions = listLoaders<AdoptionFilterKey, AdoptionRow>(lists.adoptions);

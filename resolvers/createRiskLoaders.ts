@@ -2,9 +2,10 @@ import DataLoader from "dataloader";
 import type { Row, Sql } from "postgres";
 import type { AssessmentDocument } from "../services/createAssessmentStore.js";
 import { batchByShape } from "./batchByShape.js";
-import type { CirculationPageKey, KeysetList } from "./circulationListQueries.js";
+import type { KeysetList } from "./circulationListQueries.js";
 import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
 import type { Page } from "./createCirculationLoaders.js";
+import { keysetListLoaders } from "./keysetListLoaders.js";
 import {
   type CaseFilterKey,
   type NoFilterKey,
@@ -193,33 +194,9 @@ export function createRiskLoaders(sql: Sql, schema: string, hubSchema = "caldera
       return keys.map((key) => groups.get(key) ?? []);
     });
 
-  /** A generic keyset list's page and count loaders. */
   const listLoaders = <F extends Record<string, string | number | undefined>, R extends Row>(
     list: KeysetList<F>,
-  ) => {
-    const page = new DataLoader<CirculationPageKey<F>, Page<R>, string>(
-      async (keys) => {
-        const rowsPerKey = await batchByShape(keys, list.shapeOf, (group) => list.page<R>(group));
-        return keys.map((key, i) => {
-          const rows = (rowsPerKey[i] ?? []) as unknown as R[];
-          return { rows: rows.slice(0, key.first), hasNextPage: rows.length > key.first };
-        });
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    );
-    const count = new DataLoader<F, TotalCount, string>(
-      async (keys) => {
-        const countsPerKey = await batchByShape(keys, list.shapeOf, (group) => list.boundedCount(group));
-        return Promise.all(
-          keys.map((key, i) =>
-            toTotalCount(countsPerKey[i]?.[0]?.count ?? 0, () => estimateRowCount(sql, list.matching(key))),
-          ),
-        );
-      },
-      { cacheKeyFn: (key) => JSON.stringify(key) },
-    );
-    return { page, count };
-  };
+  ) => keysetListLoaders<F, R>(sql, list);
 
   const cases = listLoaders<CaseFilterKey, FreezeCaseRow>(lists.cases);
   const disposals = listLoaders<NoFilterKey, DisposalRow>(lists.disposals);

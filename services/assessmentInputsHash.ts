@@ -1,5 +1,7 @@
 import { type Hex, keccak256, stringToBytes } from "viem";
 import { BaseError } from "../errors/BaseError.js";
+import { canonicalJson } from "../models/canonicalJson.js";
+import { ModelInputError } from "../models/ModelInputError.js";
 
 /** One participating ecosystem's assessed contribution to a disposal (the inputs of the characteristic function). */
 export type AssessmentContribution = {
@@ -33,38 +35,16 @@ export type AssessmentInputs = {
  */
 export function assessmentInputsHash(inputs: AssessmentInputs): Hex {
   const { caseId, lossAmount, contributions, characteristicFunction } = inputs;
-  return keccak256(
-    stringToBytes(canonicalJson({ caseId, lossAmount, contributions, characteristicFunction })),
-  );
-}
-
-// The same canonical form as models/canonicalJson.ts (services may not import models/): JSON.stringify's number
-// and string forms, keys in code-point order, undefined members dropped, non-finite numbers refused.
-function canonicalJson(value: unknown, path = "$"): string {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "number":
-      if (!Number.isFinite(value))
-        throw new BaseError(`${path} is ${value}; an assessment holds finite numbers only`, {
-          code: "BAD_USER_INPUT",
-          details: { field: path },
-        });
-      return Object.is(value, -0) ? "0" : JSON.stringify(value);
-    case "string":
-    case "boolean":
-      return JSON.stringify(value);
-    case "object": {
-      if (Array.isArray(value))
-        return `[${value.map((item, i) => canonicalJson(item, `${path}[${i}]`)).join(",")}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`).join(",")}}`;
-    }
-    default:
-      throw new BaseError(`${path} has type ${typeof value}, which an assessment cannot hold`, {
-        code: "BAD_USER_INPUT",
-        details: { field: path },
-      });
+  let json: string;
+  try {
+    json = canonicalJson({ caseId, lossAmount, contributions, characteristicFunction });
+  } catch (error) {
+    // A non-finite number or a value JSON cannot hold: the assessment's input is bad, not a model's.
+    if (!(error instanceof ModelInputError)) throw error;
+    throw new BaseError(`the assessment's ${error.message}`, {
+      code: "BAD_USER_INPUT",
+      details: { field: error.field },
+    });
   }
+  return keccak256(stringToBytes(json));
 }

@@ -132,7 +132,18 @@ export async function serveApollo<Context extends BaseContext>({
     }
   });
   http.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => http.listen(port, host, resolve));
+  // A port taken between the caller's check and this listen (another process won the race) rejects, with the
+  // Apollo server stopped, rather than leaving an unhandled 'error' and a start-up that never resolves.
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(port, host, () => {
+      http.off("error", reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await server.stop().catch(() => undefined);
+    throw error;
+  });
   const actualPort = (http.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${actualPort}/graphql`,

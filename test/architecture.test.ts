@@ -20,7 +20,7 @@ const allowed: Record<string, readonly string[]> = {
   prover: ["errors", "contracts"],
   // `resolvers`: the federation contract is generated from Caldera's subgraph schema (buildFederationContract).
   scripts: ["errors", "prover", "contracts", "circuits", "resolvers"],
-  services: ["errors", "contracts"],
+  services: ["errors", "contracts", "models"],
   usecases: ["errors", "services", "prover", "models", "contracts", "config"],
   resolvers: ["errors", "services", "usecases", "prover", "models", "contracts", "config", "guard"],
   gateway: ["errors", "services", "config", "guard"],

@@ -73,7 +73,13 @@ export async function startPartnerProxy({
       if (!res.headersSent) res.writeHead(502).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const proxy: PartnerProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     fault: "forward",
