@@ -200,7 +200,7 @@ export async function riskDemo(): Promise<number> {
     "  { margins(first: 5) { totalCount edges { node { provider { address } locked required frozen } } } }",
   );
   say(
-    `The example partner subgraph keeps running at ${partnerUrl} (stop it: kill $(cat ${partnerPidFile(dataDir)}))`,
+    `The example partner subgraph keeps running at ${partnerUrl} (stop it: kill $(cat '${partnerPidFile(dataDir)}'))`,
   );
   return 0;
 }
