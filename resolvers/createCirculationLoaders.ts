@@ -10,6 +10,7 @@ import {
   type KeysetList,
   type LicenceFilterKey,
 } from "./circulationListQueries.js";
+import { columnLoaders } from "./columnLoaders.js";
 import { keysetListLoaders } from "./keysetListLoaders.js";
 import { utilisationSql } from "./utilisationSql.js";
 
@@ -183,34 +184,7 @@ export function createCirculationLoaders(sql: Sql, schema: string) {
   const table = (name: string) => sql(`${schema}.${name}`);
   const lists = circulationListQueries(sql, schema);
 
-  /** Rows by one key column: one statement for every key a level asks for. */
-  const byKey = <R extends Row>(
-    name: string,
-    column: string,
-    type: "numeric" | "text",
-    keyOf: (row: R) => string,
-  ) =>
-    new DataLoader<string, R | undefined>(async (keys) => {
-      const rows = await sql<R[]>`
-        select * from ${table(name)} where ${sql(column)} = any(${keys as string[]}::${sql.unsafe(type)}[])`;
-      const found = new Map(rows.map((row) => [keyOf(row), row]));
-      return keys.map((key) => found.get(key));
-    });
-
-  /** Rows grouped by one key column, in `order`. */
-  const groupedBy = <R extends Row>(
-    name: string,
-    column: string,
-    type: "numeric" | "text",
-    keyOf: (row: R) => string,
-    order: string,
-  ) =>
-    new DataLoader<string, R[]>(async (keys) => {
-      const rows = await sql<R[]>`
-        select * from ${table(name)} where ${sql(column)} = any(${keys as string[]}::${sql.unsafe(type)}[])
-        order by ${sql.unsafe(order)}`;
-      return keys.map((key) => rows.filter((row) => keyOf(row) === key));
-    });
+  const { byKey, groupedBy } = columnLoaders({ sql, schema });
 
   const listLoaders = <F extends Record<string, string | number | undefined>, R extends Row>(
     list: KeysetList<F>,

@@ -3,6 +3,7 @@ import type { Row, Sql } from "postgres";
 import type { AssessmentDocument } from "../services/createAssessmentStore.js";
 import { batchByShape } from "./batchByShape.js";
 import type { KeysetList } from "./circulationListQueries.js";
+import { columnLoaders } from "./columnLoaders.js";
 import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
 import type { Page } from "./createCirculationLoaders.js";
 import { keysetListLoaders } from "./keysetListLoaders.js";
@@ -163,36 +164,7 @@ export function createRiskLoaders(sql: Sql, schema: string, hubSchema = "caldera
   const table = (name: string) => sql(`${schema}.${name}`);
   const lists = riskListQueries(sql, schema);
 
-  /** Rows by one key column: one statement for every key a level asks for. */
-  const byKey = <R extends Row>(
-    name: string,
-    column: string,
-    type: "numeric" | "text" | "int",
-    keyOf: (row: R) => string,
-  ) =>
-    new DataLoader<string, R | undefined>(async (keys) => {
-      const rows = await sql<R[]>`
-        select * from ${table(name)} where ${sql(column)} = any(${keys as string[]}::${sql.unsafe(type)}[])`;
-      const found = new Map(rows.map((row) => [keyOf(row), row]));
-      return keys.map((key) => found.get(key));
-    });
-
-  /** Rows grouped by one key column, in `order`. */
-  const groupedBy = <R extends Row>(
-    name: string,
-    column: string,
-    type: "numeric" | "text",
-    keyOf: (row: R) => string,
-    order: string,
-  ) =>
-    new DataLoader<string, R[]>(async (keys) => {
-      const rows = await sql<R[]>`
-        select * from ${table(name)} where ${sql(column)} = any(${keys as string[]}::${sql.unsafe(type)}[])
-        order by ${sql.unsafe(order)}`;
-      const groups = new Map<string, R[]>(keys.map((key) => [key, []]));
-      for (const row of rows) groups.get(keyOf(row))?.push(row);
-      return keys.map((key) => groups.get(key) ?? []);
-    });
+  const { byKey, groupedBy } = columnLoaders({ sql, schema });
 
   const listLoaders = <F extends Record<string, string | number | undefined>, R extends Row>(
     list: KeysetList<F>,
