@@ -12,7 +12,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { creditVaultAbi } from "../contracts/generated/abis.js";
 import type { BaseError } from "../errors/BaseError.js";
-import type { HubServices } from "../usecases/HubServices.js";
+import { tableHub } from "../test/support/tableHub.js";
 import { createSubgraphSchema } from "./createSubgraphSchema.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -68,45 +68,17 @@ function defaultReceipt() {
 }
 
 function contextWith(reads: Record<string, (...args: never[]) => unknown>) {
-  const sent: string[] = [];
-  const hub = {
-    deployment: {
-      chainId: 31337,
-      contracts: {
-        EraToken: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3" },
-        DerivativeRegistry: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" },
-        DerivativeMarket: { address: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0" },
-        CreditVault: { address: vault },
-      },
+  const { hub, sent } = tableHub({
+    contracts: {
+      EraToken: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3" },
+      DerivativeRegistry: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" },
+      DerivativeMarket: { address: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0" },
+      CreditVault: { address: vault },
     },
-    publicClient: {
-      readContract: async ({ functionName, args = [] }: { functionName: string; args?: unknown[] }) => {
-        const read = reads[functionName];
-        if (read === undefined) throw new Error(`the test has no ${functionName}`);
-        return read(...(args as never[]));
-      },
-      getBlock: async () => ({ timestamp: NOW }),
-      getTransactionReceipt: async () => defaultReceipt(),
-    },
-    indexer: {
-      status: async () => ({
-        reachable: true,
-        live: true,
-        indexedBlock: 12n,
-        headBlock: 12n,
-        lagBlocks: 0,
-        maxLagBlocks: 2,
-      }),
-      waitForBlock: async () => {},
-    },
-    sender: {
-      send: async ({ call }: { call: { functionName: string } }) => {
-        sent.push(call.functionName);
-        return defaultReceipt();
-      },
-      resync: () => {},
-    },
-  } as unknown as HubServices;
+    reads,
+    receipt: defaultReceipt,
+    now: NOW,
+  });
   const lineRow = { id: "3", status: "DEFAULTED", derivativeId: "1", borrower };
   const cleared: string[] = [];
   const loaders = {

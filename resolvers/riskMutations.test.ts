@@ -11,7 +11,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { marginVaultAbi } from "../contracts/generated/abis.js";
 import type { BaseError } from "../errors/BaseError.js";
-import type { HubServices } from "../usecases/HubServices.js";
+import { tableHub } from "../test/support/tableHub.js";
 import { createSubgraphSchema } from "./createSubgraphSchema.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -59,49 +59,21 @@ function resolvedReceipt() {
 }
 
 function contextWith(freezeCase: Record<string, unknown> | undefined) {
-  const sent: string[] = [];
   const reads: Record<string, (...args: never[]) => unknown> = {
     caseCount: () => (freezeCase ? 1n : 0n),
     freezeCase: () => freezeCase,
     getPastTotalSupply: () => 400n,
   };
-  const hub = {
-    deployment: {
-      chainId: 31337,
-      contracts: {
-        EraToken: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3" },
-        NodeStaking: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" },
-        MarginVault: { address: vault },
-      },
+  const { hub, sent } = tableHub({
+    contracts: {
+      EraToken: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3" },
+      NodeStaking: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512" },
+      MarginVault: { address: vault },
     },
-    publicClient: {
-      readContract: async ({ functionName, args = [] }: { functionName: string; args?: unknown[] }) => {
-        const read = reads[functionName];
-        if (read === undefined) throw new Error(`the test has no ${functionName}`);
-        return read(...(args as never[]));
-      },
-      getBlock: async () => ({ timestamp: NOW }),
-      getTransactionReceipt: async () => resolvedReceipt(),
-    },
-    indexer: {
-      status: async () => ({
-        reachable: true,
-        live: true,
-        indexedBlock: 12n,
-        headBlock: 12n,
-        lagBlocks: 0,
-        maxLagBlocks: 2,
-      }),
-      waitForBlock: async () => {},
-    },
-    sender: {
-      send: async ({ call }: { call: { functionName: string } }) => {
-        sent.push(call.functionName);
-        return resolvedReceipt();
-      },
-      resync: () => {},
-    },
-  } as unknown as HubServices;
+    reads,
+    receipt: resolvedReceipt,
+    now: NOW,
+  });
   const cleared: string[] = [];
   const loaders = {
     caseById: {
