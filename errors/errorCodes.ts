@@ -47,7 +47,7 @@ export const errorCodes = {
   UNKNOWN_DERIVATIVE: "no derivative value unit has that id",
   NOT_FOR_SALE: "the derivative has no active licence terms",
   PRICE_CHANGED:
-    "the licence price is now above the `maxPrice` the licensee signed for (`price`, `maxPrice`)",
+    "the licence or component price is now above the `maxPrice` the caller signed for (`price`, `maxPrice`)",
   LICENCE_REQUIRED: "the account holds no valid licence for the derivative (none, used up or expired)",
   ALREADY_ADOPTED: "this account already adopted this derivative (each account adopts once)",
   WRONG_USAGE_KIND: "planting plans and market forecasts are adopted, fault-warning models are invoked",
@@ -96,6 +96,25 @@ export const errorCodes = {
   ATTESTATION_QUORUM_NOT_MET: "fewer valid node attestations than the quorum (`got`, `needed`)",
   SUBGRAPH_TIMEOUT:
     "a partner subgraph did not answer within its `timeoutMs`; its fields are null, Caldera's still answer",
+  // Capability evolution (ComponentRegistry, EvolutionPool, logic modules, the kernel)
+  UNKNOWN_COMPONENT: "no component has that id",
+  PLEDGE_TOO_LOW: "the component's ERA pledge is below the registry's minimum (`pledge`, `minPledge`)",
+  MODULE_HASH_MISMATCH:
+    "the logic module's content hash is not the one expected (the source component's logic hash, or the bytes given)",
+  INVALID_MODULE:
+    "a logic module is malformed: unknown operator, bad parameters, not valid WebAssembly, imports it may not have (names the path)",
+  ABSORPTION_NOT_APPROVED:
+    "the component has no node-approved absorption of that module, so it may not run it",
+  UNKNOWN_ABSORPTION: "no absorption request has that id",
+  ABSORPTION_NOT_PENDING: "the absorption was already approved or reclaimed (`status`)",
+  ABSORPTION_WINDOW_OPEN: "an unapproved absorption's escrow can be reclaimed only after its window (`reclaimableAt`)",
+  SANDBOX_LIMIT_EXCEEDED:
+    "a logic module ran past its sandbox limit (`limit`: time, memory, output) and was stopped; nothing it did is kept",
+  EPOCH_NOT_OVER: "an evolution epoch can be settled only after it ends (`endsAt`)",
+  EPOCH_ALREADY_SETTLED: "the component was already rewarded or slashed for this epoch",
+  EVOLUTION_POOL_INSUFFICIENT:
+    "the evolution reward pool holds less than the reward (`required`, `available`); nothing was paid",
+  NO_TELEMETRY: "no telemetry was recorded for the component in the window, so there are no figures to attest",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
   // Requests refused before they run (gateway and subgraph); [HTTP status] of a request error, which has no data
   QUERY_LIMIT_EXCEEDED:

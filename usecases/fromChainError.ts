@@ -101,6 +101,26 @@ const revertCodes: Record<string, ErrorCode> = {
   InsufficientShares: "INSUFFICIENT_SHARES",
   DepositTooSmall: "BAD_USER_INPUT",
   DerivativeNotTransferable: "CHAIN_REJECTED",
+  // ComponentRegistry and EvolutionPool
+  UnknownComponent: "UNKNOWN_COMPONENT",
+  NotComponentProvider: "NOT_AUTHORIZED",
+  InvalidComponentKind: "BAD_USER_INPUT",
+  EmptyName: "BAD_USER_INPUT",
+  PledgeTooLow: "PLEDGE_TOO_LOW",
+  PriceAboveMax: "PRICE_CHANGED",
+  InvalidBps: "BAD_USER_INPUT",
+  ModuleHashMismatch: "MODULE_HASH_MISMATCH",
+  SelfAbsorption: "BAD_USER_INPUT",
+  UnknownAbsorption: "UNKNOWN_ABSORPTION",
+  AbsorptionNotPending: "ABSORPTION_NOT_PENDING",
+  AbsorptionWindowOpen: "ABSORPTION_WINDOW_OPEN",
+  DuplicateAttester: "BAD_USER_INPUT",
+  InvalidQuorum: "BAD_USER_INPUT",
+  NoImprovementClaimed: "BAD_USER_INPUT",
+  EpochNotOver: "EPOCH_NOT_OVER",
+  EpochAlreadySettled: "EPOCH_ALREADY_SETTLED",
+  PoolInsufficient: "EVOLUTION_POOL_INSUFFICIENT",
+  InvalidRewardCurve: "BAD_USER_INPUT",
 };
 
 /**
