@@ -16,6 +16,8 @@ const GENERATED = join(root, "contracts/generated");
 /** The contracts deployed by the hub, in generated-name order. */
 const DEPLOYABLE = [
   "CalderaGovernor",
+  "ChannelSchemaRegistry",
+  "ComponentRegistry",
   "CoreCertificateRegistry",
   "CoreQualityVerifier",
   "CreditVault",
@@ -25,6 +27,7 @@ const DEPLOYABLE = [
   "DerivativeRegistry",
   "EcosystemRegistry",
   "EraToken",
+  "EvolutionPool",
   "MarginVault",
   "NodeStaking",
   "RiskFeatureRegistry",

@@ -1,4 +1,5 @@
 import type { Address, Hex } from "viem";
+import type { HubComponentName } from "./hubComponents.js";
 
 /** Where and when one contract was deployed. */
 export type DeployedContract = { address: Address; startBlock: number; transactionHash: Hex };
@@ -13,6 +14,11 @@ export type DeploymentManifest = {
   governance: GovernanceParameters;
   contracts: Record<AlwaysDeployedContractName, DeployedContract> &
     Partial<Record<OptionalContractName, DeployedContract>>;
+  /**
+   * The hub's own components' on-chain ids (decimal strings), registered by the deploy with the evolution group;
+   * absent from manifests written before it (readers must cope).
+   */
+  components?: Record<HubComponentName, string>;
 };
 
 /**
@@ -40,7 +46,8 @@ export type AlwaysDeployedContractName =
 
 /**
  * Deployed only when `deployContracts` is asked to: the derivation and circulation group (the derivation-binding
- * verifier is not final yet) and the cross-domain risk group (likewise its risk-feature verifier).
+ * verifier is not final yet), the cross-domain risk group (likewise its risk-feature verifier) and, whenever the
+ * risk group is, the capability-evolution group.
  */
 export type OptionalContractName =
   | "DerivationBindingVerifier"
@@ -50,6 +57,9 @@ export type OptionalContractName =
   | "EcosystemRegistry"
   | "RiskFeatureVerifier"
   | "RiskFeatureRegistry"
-  | "MarginVault";
+  | "MarginVault"
+  | "ComponentRegistry"
+  | "EvolutionPool"
+  | "ChannelSchemaRegistry";
 
 export type DeployedContractName = AlwaysDeployedContractName | OptionalContractName;

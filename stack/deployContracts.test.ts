@@ -18,11 +18,14 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   calderaGovernorAbi,
+  channelSchemaRegistryAbi,
+  componentRegistryAbi,
   coreCertificateRegistryAbi,
   derivationRulesAbi,
   derivativeRegistryAbi,
   ecosystemRegistryAbi,
   eraTokenAbi,
+  evolutionPoolAbi,
   marginVaultAbi,
   nodeStakingAbi,
   riskFeatureRegistryAbi,
@@ -30,7 +33,20 @@ import {
 } from "../contracts/generated/abis.js";
 import { coreQualityVerifierBytecode, riskFeatureVerifierBytecode } from "../contracts/generated/bytecode.js";
 import type { DeploymentManifest } from "../services/deployment.js";
-import { DEV_GOVERNANCE, deployContracts, ERA_INITIAL_SUPPLY } from "./deployContracts.js";
+import {
+  COMPONENT_KIND_CODES,
+  componentNameHex,
+  HUB_COMPONENT_NAMES,
+  HUB_COMPONENTS,
+  hubComponentLogicHash,
+  hubComponentPrice,
+} from "../services/hubComponents.js";
+import {
+  DEV_GOVERNANCE,
+  deployContracts,
+  ERA_INITIAL_SUPPLY,
+  EVOLUTION_EPOCH_SECONDS,
+} from "./deployContracts.js";
 import { getFreePort } from "./getFreePort.js";
 import { registerDevProvider } from "./registerDevProvider.js";
 import { ANVIL_DEV_KEYS } from "./resolveSigner.js";
@@ -370,6 +386,8 @@ describe("deployContracts", () => {
       3n * 24n * 3600n,
     );
     expect(manifest.contracts.MarginVault).toBeUndefined();
+    expect(manifest.contracts.ComponentRegistry).toBeUndefined();
+    expect(manifest.components).toBeUndefined();
 
     const again = await deployContracts({
       publicClient,
@@ -381,5 +399,93 @@ describe("deployContracts", () => {
     });
     expect(again.deployed).toBe(false);
     expect(again.manifest).toEqual(flagged.manifest);
+  });
+
+  it("deploys capability evolution with the risk network, wires the pool and registers the hub's components", async () => {
+    const path = join(dataDir, "with-risk.json");
+    // The previous test deployed it; reading the manifest back is what a restart does.
+    const flagged = await deployContracts({
+      publicClient,
+      walletClient,
+      manifestPath: path,
+      log,
+      derivatives: { bindingVerifierBytecode: coreQualityVerifierBytecode },
+      riskNetwork: { featureVerifierBytecode: riskFeatureVerifierBytecode },
+    });
+    expect(flagged.deployed).toBe(false);
+    const { contracts, components } = flagged.manifest;
+    const { ComponentRegistry, EvolutionPool, ChannelSchemaRegistry, MarginVault } = contracts;
+    if (!ComponentRegistry || !EvolutionPool || !ChannelSchemaRegistry || !MarginVault || !components)
+      throw new Error("evolution group missing");
+    expect(ComponentRegistry.startBlock).toBeGreaterThan(MarginVault.startBlock);
+    expect(EvolutionPool.startBlock).toBeGreaterThan(ComponentRegistry.startBlock);
+    expect(ChannelSchemaRegistry.startBlock).toBeGreaterThan(EvolutionPool.startBlock);
+
+    const timelock = same(contracts.TimelockController.address);
+    const hub = same(walletClient.account.address);
+    const registry = { address: ComponentRegistry.address, abi: componentRegistryAbi } as const;
+    const pool = { address: EvolutionPool.address, abi: evolutionPoolAbi } as const;
+    const schemas = { address: ChannelSchemaRegistry.address, abi: channelSchemaRegistryAbi } as const;
+    expect(same(await publicClient.readContract({ ...registry, functionName: "evolutionPool" }))).toBe(
+      same(EvolutionPool.address),
+    );
+    expect(same(await publicClient.readContract({ ...registry, functionName: "timelock" }))).toBe(timelock);
+    expect(same(await publicClient.readContract({ ...registry, functionName: "staking" }))).toBe(
+      same(contracts.NodeStaking.address),
+    );
+    expect(same(await publicClient.readContract({ ...pool, functionName: "registry" }))).toBe(
+      same(ComponentRegistry.address),
+    );
+    expect(same(await publicClient.readContract({ ...pool, functionName: "era" }))).toBe(
+      same(contracts.EraToken.address),
+    );
+    expect(same(await publicClient.readContract({ ...pool, functionName: "timelock" }))).toBe(timelock);
+    expect(await publicClient.readContract({ ...pool, functionName: "epochLength" })).toBe(
+      BigInt(EVOLUTION_EPOCH_SECONDS),
+    );
+    expect(await publicClient.readContract({ ...pool, functionName: "slashBps" })).toBe(500);
+    expect(same(await publicClient.readContract({ ...schemas, functionName: "timelock" }))).toBe(timelock);
+
+    // Every hub component, in order, with the hub as provider and the minimum pledge pulled by permit.
+    expect(Object.keys(components)).toEqual(HUB_COMPONENT_NAMES);
+    const minPledge = await publicClient.readContract({ ...registry, functionName: "minPledge" });
+    expect(minPledge).toBe(parseEther("1000"));
+    expect(await publicClient.readContract({ ...registry, functionName: "componentCount" })).toBe(
+      BigInt(HUB_COMPONENT_NAMES.length),
+    );
+    for (const [index, name] of HUB_COMPONENT_NAMES.entries()) {
+      expect(components[name]).toBe(String(index + 1));
+      const c = await publicClient.readContract({
+        ...registry,
+        functionName: "component",
+        args: [BigInt(components[name])],
+      });
+      expect({ ...c, provider: same(c.provider) }).toEqual({
+        provider: hub,
+        kind: COMPONENT_KIND_CODES[HUB_COMPONENTS[name].kind],
+        version: 1,
+        registeredAt: c.registeredAt,
+        name: componentNameHex(name),
+        price: hubComponentPrice(name),
+        pledge: minPledge,
+        logicHash: hubComponentLogicHash(name),
+      });
+    }
+    const era = { address: contracts.EraToken.address, abi: eraTokenAbi } as const;
+    expect(
+      await publicClient.readContract({
+        ...era,
+        functionName: "balanceOf",
+        args: [ComponentRegistry.address],
+      }),
+    ).toBe(minPledge * BigInt(HUB_COMPONENT_NAMES.length));
+    expect(
+      await publicClient.readContract({
+        ...era,
+        functionName: "allowance",
+        args: [walletClient.account.address, ComponentRegistry.address],
+      }),
+    ).toBe(0n);
+    expect(JSON.parse(readFileSync(path, "utf8")).components).toEqual(components);
   });
 });

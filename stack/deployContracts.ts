@@ -10,6 +10,8 @@ import {
   keccak256,
   type PublicClient,
   parseEther,
+  parseEventLogs,
+  parseSignature,
   stringToHex,
   type Transport,
   type WalletClient,
@@ -17,6 +19,8 @@ import {
 } from "viem";
 import {
   calderaGovernorAbi,
+  channelSchemaRegistryAbi,
+  componentRegistryAbi,
   coreCertificateRegistryAbi,
   coreQualityVerifierAbi,
   creditVaultAbi,
@@ -25,6 +29,7 @@ import {
   derivativeRegistryAbi,
   ecosystemRegistryAbi,
   eraTokenAbi,
+  evolutionPoolAbi,
   marginVaultAbi,
   nodeStakingAbi,
   riskFeatureRegistryAbi,
@@ -32,6 +37,8 @@ import {
 } from "../contracts/generated/abis.js";
 import {
   calderaGovernorBytecode,
+  channelSchemaRegistryBytecode,
+  componentRegistryBytecode,
   coreCertificateRegistryBytecode,
   coreQualityVerifierBytecode,
   creditVaultBytecode,
@@ -40,6 +47,7 @@ import {
   derivativeRegistryBytecode,
   ecosystemRegistryBytecode,
   eraTokenBytecode,
+  evolutionPoolBytecode,
   marginVaultBytecode,
   nodeStakingBytecode,
   riskFeatureRegistryBytecode,
@@ -51,6 +59,17 @@ import type {
   DeploymentManifest,
   GovernanceParameters,
 } from "../services/deployment.js";
+import {
+  COMPONENT_KIND_CODES,
+  componentNameHex,
+  HUB_COMPONENT_NAMES,
+  HUB_COMPONENTS,
+  type HubComponentName,
+  hubComponentLogicHash,
+  hubComponentPrice,
+} from "../services/hubComponents.js";
+import { eraPermitTypedData } from "../usecases/circulation/eraPermitTypedData.js";
+import { evolutionActionTypedData } from "../usecases/evolution/evolutionSignedActions.js";
 import { DEV_CHAIN_ID } from "./resolveSigner.js";
 
 /** Fixed ERA supply minted to the deployer (the treasury) at deployment: 1 billion ERA. */
@@ -93,7 +112,9 @@ export type DerivativesOption = { bindingVerifierBytecode: Hex };
 /**
  * Deploys the cross-domain risk network too (EcosystemRegistry, the risk-feature verifier, RiskFeatureRegistry,
  * MarginVault). Off by default like the derivatives: pass the risk-feature verifier's creation bytecode
- * (`riskFeatureVerifierBytecode` from contracts/generated) to turn it on.
+ * (`riskFeatureVerifierBytecode` from contracts/generated) to turn it on. The capability-evolution group
+ * (ComponentRegistry, EvolutionPool, ChannelSchemaRegistry, and the hub's own components registered on it) comes
+ * with it: it needs the same staked-node attestations.
  */
 export type RiskNetworkOption = { featureVerifierBytecode: Hex };
 
@@ -151,6 +172,11 @@ export async function deployContracts({
             riskNetwork.featureVerifierBytecode,
             riskFeatureRegistryBytecode,
             marginVaultBytecode,
+            componentRegistryBytecode,
+            evolutionPoolBytecode,
+            channelSchemaRegistryBytecode,
+            // The hub's components are registered by the deploy: a new one (or a new kind) needs a new deployment.
+            stringToHex(JSON.stringify(HUB_COMPONENT_NAMES.map((n) => [n, HUB_COMPONENTS[n].kind]))),
           ]
         : []),
       stringToHex(JSON.stringify(governance)),
@@ -227,6 +253,13 @@ export async function deployContracts({
         featureVerifierBytecode: riskNetwork.featureVerifierBytecode,
       })
     : {};
+  const evolution = riskNetwork
+    ? await deployEvolution(ctx, {
+        token: token.address,
+        staking: staking.address,
+        timelock: timelock.address,
+      })
+    : undefined;
   await handTimelockToGovernance(ctx, { timelock: timelock.address, governor: governor.address });
 
   const manifest: DeploymentManifest = {
@@ -244,7 +277,9 @@ export async function deployContracts({
       DerivationRules: rules,
       ...optional,
       ...risk,
+      ...evolution?.contracts,
     },
+    ...(evolution ? { components: evolution.components } : {}),
   };
   mkdirSync(dirname(manifestPath), { recursive: true });
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -374,6 +409,163 @@ export async function deployRiskNetwork(
     RiskFeatureRegistry: risk,
     MarginVault: margin,
   };
+}
+
+/** EvolutionPool's epoch length on every chain (the dev stack too: the demo moves anvil's clock instead). */
+export const EVOLUTION_EPOCH_SECONDS = 7 * 24 * 60 * 60;
+
+export type DeployEvolutionParameters = {
+  /** ERA: pledges, invocation fees, compensation and rewards. */
+  token: Address;
+  /** NodeStaking: the votes of absorption approvers and epoch attesters at past blocks. */
+  staking: Address;
+  timelock: Address;
+};
+
+/**
+ * Deploys capability evolution: ComponentRegistry(era, staking, timelock), EvolutionPool(era, registry, staking,
+ * timelock, 7 days) — the pool needs the registry's address, so the deployer then sets it on the registry (its
+ * one-time right) — and ChannelSchemaRegistry(timelock); each installs its seed parameters in its constructor and
+ * every later change is the timelock's. Then registers the hub's own components (services/hubComponents.ts) with
+ * the deployer (the hub signer and treasury) as provider: its own RegisterComponent signature and a permit for the
+ * minimum pledge each, so they are ordinary signed actions the indexer sees like anyone's.
+ */
+export async function deployEvolution(
+  ctx: Deployer,
+  { token, staking, timelock }: DeployEvolutionParameters,
+): Promise<{
+  contracts: {
+    ComponentRegistry: DeployedContract;
+    EvolutionPool: DeployedContract;
+    ChannelSchemaRegistry: DeployedContract;
+  };
+  components: Record<HubComponentName, string>;
+}> {
+  const registry = await deploy(ctx, "ComponentRegistry", componentRegistryAbi, componentRegistryBytecode, [
+    token,
+    staking,
+    timelock,
+  ]);
+  const pool = await deploy(ctx, "EvolutionPool", evolutionPoolAbi, evolutionPoolBytecode, [
+    token,
+    registry.address,
+    staking,
+    timelock,
+    BigInt(EVOLUTION_EPOCH_SECONDS),
+  ]);
+  await confirm(
+    ctx,
+    "ComponentRegistry: set the evolution pool",
+    await ctx.walletClient.writeContract({
+      address: registry.address,
+      abi: componentRegistryAbi,
+      functionName: "setEvolutionPool",
+      args: [pool.address],
+      chain: ctx.walletClient.chain,
+    }),
+  );
+  ctx.log(`registered the evolution pool ${pool.address} with the component registry`);
+  const schemas = await deploy(
+    ctx,
+    "ChannelSchemaRegistry",
+    channelSchemaRegistryAbi,
+    channelSchemaRegistryBytecode,
+    [timelock],
+  );
+  const components = await registerHubComponents(ctx, { token, registry: registry.address });
+  return {
+    contracts: { ComponentRegistry: registry, EvolutionPool: pool, ChannelSchemaRegistry: schemas },
+    components,
+  };
+}
+
+/** Registers every HUB_COMPONENTS entry, in order; returns their ids (decimal strings) by name. */
+async function registerHubComponents(
+  ctx: Deployer,
+  { token, registry }: { token: Address; registry: Address },
+): Promise<Record<HubComponentName, string>> {
+  const { publicClient, walletClient, log } = ctx;
+  const hub = walletClient.account.address;
+  const chainId = await publicClient.getChainId();
+  const contract = { address: registry, abi: componentRegistryAbi } as const;
+  const pledge = await publicClient.readContract({ ...contract, functionName: "minPledge" });
+  const { timestamp } = await publicClient.getBlock();
+  const deadline = timestamp + 3_600n;
+  let nonce = await publicClient.readContract({ ...contract, functionName: "nonces", args: [hub] });
+  let permitNonce = await publicClient.readContract({
+    address: token,
+    abi: eraTokenAbi,
+    functionName: "nonces",
+    args: [hub],
+  });
+  const ids: Partial<Record<HubComponentName, string>> = {};
+  for (const name of HUB_COMPONENT_NAMES) {
+    const kind = COMPONENT_KIND_CODES[HUB_COMPONENTS[name].kind];
+    const message = {
+      provider: hub,
+      kind,
+      name: componentNameHex(name),
+      price: hubComponentPrice(name),
+      pledge,
+      logicHash: hubComponentLogicHash(name),
+      nonce: nonce++,
+      deadline,
+    };
+    const signature = await walletClient.signTypedData(
+      evolutionActionTypedData({
+        chainId,
+        verifyingContract: registry,
+        action: "RegisterComponent",
+        message,
+      }),
+    );
+    const { v, r, s, yParity } = parseSignature(
+      await walletClient.signTypedData(
+        eraPermitTypedData({
+          chainId,
+          token,
+          owner: hub,
+          spender: registry,
+          value: pledge,
+          nonce: permitNonce++,
+          deadline,
+        }),
+      ),
+    );
+    const hash = await walletClient.writeContract({
+      ...contract,
+      functionName: "registerComponent",
+      args: [
+        hub,
+        kind,
+        message.name,
+        message.price,
+        pledge,
+        message.logicHash,
+        deadline,
+        signature,
+        { value: pledge, deadline, v: Number(v ?? 27n + BigInt(yParity)), r, s },
+      ],
+      chain: walletClient.chain,
+    });
+    const receipt = await confirm(ctx, `ComponentRegistry: register ${name}`, hash);
+    const [registered] = parseEventLogs({
+      abi: componentRegistryAbi,
+      eventName: "ComponentRegistered",
+      logs: receipt.logs,
+    });
+    if (registered === undefined) throw new Error(`ComponentRegistry: ${name} was not registered`);
+    ids[name] = registered.args.componentId.toString();
+  }
+  log(`registered the hub's ${HUB_COMPONENT_NAMES.length} components (pledge ${pledge} wei each)`);
+  return ids as Record<HubComponentName, string>;
+}
+
+/** Waits for the deployer's transaction `hash`; a revert throws naming `what`. */
+async function confirm({ publicClient }: Deployer, what: string, hash: Hex) {
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`${what} reverted (${hash})`);
+  return receipt;
 }
 
 /**
