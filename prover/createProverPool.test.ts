@@ -49,6 +49,18 @@ parentPort.on("message", async ({ id, job }) => {
 parentPort.postMessage({ type: "ready" });
 `;
 
+/** The same stand-in as a process host (IPC instead of a parent port); it answers with its pid. */
+const STAND_IN_PROCESS = `
+process.on("disconnect", () => process.exit(0));
+process.on("message", async ({ id, job, options }) => {
+  const { crash, echo, waitMs = 0 } = job.parameters;
+  if (crash !== undefined) process.exit(crash);
+  await new Promise((resolve) => setTimeout(resolve, waitMs));
+  process.send({ type: "done", id, result: { echo, pid: process.pid, options } });
+});
+process.send({ type: "ready" });
+`;
+
 let dir: string;
 const pools: ProverPool[] = [];
 const standInPool = (workers: number, maxQueue: number) => {
@@ -69,6 +81,8 @@ const until = async (condition: () => boolean) => {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "caldera-prover-pool-"));
   writeFileSync(join(dir, "standIn.mjs"), STAND_IN_WORKER);
+  writeFileSync(join(dir, "standInProcess.mjs"), STAND_IN_PROCESS);
+  writeFileSync(join(dir, "broken.mjs"), `throw new Error("this prover cannot load");`);
 });
 
 afterAll(async () => {
@@ -130,6 +144,82 @@ describe("createProverPool", () => {
     for (const outcome of await Promise.all(outcomes)) expect(outcome).toBeInstanceOf(ProverStoppedError);
     await expect(run({ echo: 5 })).rejects.toBeInstanceOf(ProverStoppedError);
     expect(pool.stats()).toEqual({ workers: 0, running: 0, queued: 0, capacity: 1 });
+  }, 120_000);
+
+  it("proves in the process host (multi-threaded curve, reused witness calculator) and verifies there", async () => {
+    const pool = createProverPool({ workers: 1, maxQueue: 2 });
+    pools.push(pool);
+    const job = coreJob(3);
+    expect(pool.stats().workers).toBe(1); // the process host starts with the first job asking for it
+    const configuration = { host: "process", witness: "reused" } as const;
+    const [first, second] = await Promise.all([
+      pool.proveCoreQuality(job, { configuration, verify: true }),
+      pool.proveCoreQuality(coreJob(4), { configuration, verify: true }),
+    ]);
+    expect(pool.stats()).toEqual({ workers: 2, running: 0, queued: 0, capacity: 2 });
+    for (const result of [first, second]) expect(result?.verified).toBe(true);
+    expect(BigInt(first.publicSignals[0] as string)).toBe(BigInt(job.prepared.claim.datasetCommitment));
+    // Checked here too, against the verification key, not only by the host that made it.
+    const { vkey } = await loadCircuitArtifacts("coreQuality");
+    expect(await groth16.verify(vkey, first.publicSignals, fromSolidityProof(first.proof))).toBe(true);
+    // Without options a job runs as it always did: in a worker thread, unverified.
+    const plain = await pool.proveCoreQuality(coreJob(5));
+    expect(plain.verified).toBeUndefined();
+    // Typed errors cross the process boundary typed.
+    await expect(
+      pool.proveDerivationBinding(
+        { prepared: job.prepared, channelMask: 0b10, bindingHash: 1n },
+        { configuration: { host: "process", witness: "perProof" } },
+      ),
+    ).rejects.toMatchObject({ code: "INVALID_DATASET", details: { field: "channelMask" } });
+  }, 300_000);
+
+  it("process host: a crash fails its job typed and the next job starts a new one; one that cannot load fails its jobs; terminate stops it", async () => {
+    const pool = createProverPool({
+      workers: 1,
+      maxQueue: 4,
+      workerUrl: pathToFileURL(join(dir, "standIn.mjs")),
+      processUrl: pathToFileURL(join(dir, "standInProcess.mjs")),
+    });
+    pools.push(pool);
+    const inProcess = { configuration: { host: "process", witness: "reused" } } as const;
+    const run = (parameters: Record<string, unknown>, options = inProcess) =>
+      pool.proveCoreQuality(parameters as never, options) as unknown as Promise<{
+        echo: unknown;
+        pid: number;
+        options: unknown;
+      }>;
+    const first = await run({ echo: 1 });
+    expect(first).toMatchObject({ echo: 1, options: { witness: "reused" } });
+    expect(first.pid).not.toBe(process.pid);
+    // Thread jobs are not held up by a process job running.
+    const slow = run({ echo: "slow", waitMs: 2_000 });
+    expect(await run({ echo: "thread" }, {} as never)).toEqual({ echo: "thread" });
+    expect((await slow).pid).toBe(first.pid);
+    // A crash mid-job: typed error; the job behind it gets a new process.
+    const crashed = run({ crash: 9 }).catch((error: unknown) => error);
+    const behind = run({ echo: "after the crash" });
+    expect(await crashed).toMatchObject({ code: "INTERNAL_SERVER_ERROR", details: { exitCode: 9 } });
+    const after = await behind;
+    expect(after.echo).toBe("after the crash");
+    expect(after.pid).not.toBe(first.pid);
+    await pool.terminate();
+    expect(() => process.kill(after.pid, 0)).toThrow(); // gone
+
+    const broken = createProverPool({
+      workers: 1,
+      workerUrl: pathToFileURL(join(dir, "standIn.mjs")),
+      processUrl: pathToFileURL(join(dir, "broken.mjs")),
+    });
+    pools.push(broken);
+    const tryBroken = () =>
+      broken.proveCoreQuality({ echo: 1 } as never, inProcess).catch((error: unknown) => error);
+    for (const outcome of await Promise.all([tryBroken(), tryBroken()]))
+      expect(outcome).toMatchObject({ code: "INTERNAL_SERVER_ERROR", details: { exitCode: 1 } });
+    // Tried again by the next job (and failing again), while thread jobs carry on.
+    expect(await tryBroken()).toMatchObject({ code: "INTERNAL_SERVER_ERROR" });
+    expect(await broken.proveCoreQuality({ echo: 2 } as never)).toEqual({ echo: 2 });
+    expect(broken.stats()).toEqual({ workers: 1, running: 0, queued: 0, capacity: 8 });
   }, 120_000);
 
   it("loads under tsx and leaves nothing running after terminate(): the process exits by itself", () => {

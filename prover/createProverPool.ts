@@ -1,15 +1,18 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { BaseError } from "../errors/BaseError.js";
+import { forkProverProcess, type ProverHostHandle } from "./forkProverProcess.js";
 import type { ProveCoreQualityParameters, ProveCoreQualityReturnType } from "./proveCoreQuality.js";
 import type {
   ProveDerivationBindingParameters,
   ProveDerivationBindingReturnType,
 } from "./proveDerivationBinding.js";
 import type { ProveRiskFeatureParameters, ProveRiskFeatureReturnType } from "./proveRiskFeature.js";
+import { DEFAULT_PROVER_CONFIGURATION, type ProveOptions, type ProverHost } from "./proverConfiguration.js";
 import type {
   ProverJob,
-  ProverJobResult,
+  ProverJobAnswer,
+  ProverJobOptions,
   ProverRequest,
   ProverResponse,
   SerializedProverError,
@@ -28,10 +31,18 @@ export type CreateProverPoolParameters = {
   maxQueue?: number | undefined;
   /** The worker's entry file; tests of the pool itself pass a stand-in. Default `proverWorker.mjs`. */
   workerUrl?: URL | undefined;
+  /**
+   * The process host's entry file (`configuration.host: "process"`), started at the first job that asks for it.
+   * Default `proverProcess.mjs`; tests pass one that cannot load, to have a configuration that really fails.
+   */
+  processUrl?: URL | undefined;
 };
 
 export type ProverPoolStats = {
-  /** Live worker threads (a crashed one is counted again once its replacement starts). */
+  /**
+   * Live provers: worker threads (a crashed one is counted again once its replacement starts), plus the proving
+   * process once a job has asked for it.
+   */
   workers: number;
   /** Jobs being proven now. */
   running: number;
@@ -41,12 +52,26 @@ export type ProverPoolStats = {
   capacity: number;
 };
 
+/** A proof from the pool; `verified` is set when the job asked for verification (`ProveOptions.verify`). */
+export type PooledProof<T> = T & { verified?: boolean };
+
+/**
+ * Each `prove*` takes the proving function's parameters and, optionally, how to prove (`ProveOptions`: the prover
+ * configuration the kernel chose, verification); without options a job runs as it always did, in a worker thread.
+ */
 export type ProverPool = {
-  proveCoreQuality(parameters: ProveCoreQualityParameters): Promise<ProveCoreQualityReturnType>;
+  proveCoreQuality(
+    parameters: ProveCoreQualityParameters,
+    options?: ProveOptions,
+  ): Promise<PooledProof<ProveCoreQualityReturnType>>;
   proveDerivationBinding(
     parameters: ProveDerivationBindingParameters,
-  ): Promise<ProveDerivationBindingReturnType>;
-  proveRiskFeature(parameters: ProveRiskFeatureParameters): Promise<ProveRiskFeatureReturnType>;
+    options?: ProveOptions,
+  ): Promise<PooledProof<ProveDerivationBindingReturnType>>;
+  proveRiskFeature(
+    parameters: ProveRiskFeatureParameters,
+    options?: ProveOptions,
+  ): Promise<PooledProof<ProveRiskFeatureReturnType>>;
   stats(): ProverPoolStats;
   /** Fails every waiting and running job, stops every worker (and snarkjs's threads inside them). */
   terminate(): Promise<void>;
@@ -93,12 +118,15 @@ export class ProverStoppedError extends BaseError {
 type Pending = {
   id: number;
   job: ProverJob;
+  host: ProverHost;
+  options: ProverJobOptions;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
 };
 
 type Slot = {
-  worker: Worker;
+  host: ProverHost;
+  worker: ProverHostHandle;
   ready: boolean;
   job: (Pending & { started: number }) | undefined;
   /** The worker's last uncaught error, reported by the exit that follows it. */
@@ -127,6 +155,7 @@ export function createProverPool({
   workers: size = defaultProvingWorkers(),
   maxQueue = DEFAULT_PROVING_MAX_QUEUE,
   workerUrl = new URL("./proverWorker.mjs", import.meta.url),
+  processUrl = new URL("./proverProcess.mjs", import.meta.url),
 }: CreateProverPoolParameters = {}): CreateProverPoolReturnType {
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`workers must be 1 or more, not ${size}`);
   if (!Number.isSafeInteger(maxQueue) || maxQueue < 0)
@@ -148,16 +177,21 @@ export function createProverPool({
     capacity: maxQueue,
   });
 
-  const spawn = () => {
-    const worker = new Worker(workerUrl, { workerData: WEB_WORKER_SHIM });
-    // Idle, a worker must not hold the process open (a CLI that forgot terminate() still exits); busy, it must.
-    worker.unref();
-    const slot: Slot = { worker, ready: false, job: undefined, lastError: undefined };
+  const hosts = (host: ProverHost) => [...slots].filter((s) => s.host === host);
+  const spawn = (host: ProverHost = "thread") => {
+    const worker: ProverHostHandle =
+      host === "thread"
+        ? new Worker(workerUrl, { workerData: WEB_WORKER_SHIM })
+        : forkProverProcess(processUrl);
+    // Idle, a worker must not hold the process open (a CLI that forgot terminate() still exits); busy, it must. A
+    // process host is only ever started for a job waiting for it: it stays referenced until that job is done.
+    if (host === "thread") worker.unref();
+    const slot: Slot = { host, worker, ready: false, job: undefined, lastError: undefined };
     slots.add(slot);
     worker.on("message", (message: ProverResponse) => {
       if (message.type === "ready") {
         slot.ready = true;
-        restartDelay = RESTART_DELAY_MS;
+        if (host === "thread") restartDelay = RESTART_DELAY_MS;
         dispatch();
         return;
       }
@@ -175,22 +209,30 @@ export function createProverPool({
     worker.on("error", (error) => {
       slot.lastError = error.message;
     });
-    worker.on("messageerror", (error) => {
-      slot.lastError = `unreadable message: ${error.message}`;
-    });
+    if (worker instanceof Worker)
+      worker.on("messageerror", (error) => {
+        slot.lastError = `unreadable message: ${error.message}`;
+      });
     worker.on("exit", (exitCode) => {
       slots.delete(slot);
       if (terminated) return;
       const cause = slot.lastError ?? `exit code ${exitCode}`;
       slot.job?.reject(new ProverCrashedError(cause, exitCode));
+      if (host === "process") {
+        // Started again only when a job needs it: at once for the process jobs waiting behind a crash; one that
+        // cannot even start fails those, and the next process job tries again.
+        if (slot.ready && queue.some((job) => job.host === "process")) spawn("process");
+        else rejectWaiting("process", cause, exitCode);
+        dispatch();
+        return;
+      }
       if (slot.ready) {
         spawn();
         dispatch();
         return;
       }
       // It died before it could prove anything (its code cannot load): waiting jobs would wait for nothing.
-      if (slots.size === 0)
-        for (const job of queue.splice(0)) job.reject(new ProverCrashedError(cause, exitCode));
+      if (hosts("thread").length === 0) rejectWaiting("thread", cause, exitCode);
       const timer = setTimeout(() => {
         restartTimers.delete(timer);
         if (terminated) return;
@@ -203,20 +245,35 @@ export function createProverPool({
     });
   };
 
-  const dispatch = () => {
-    for (const slot of slots) {
-      if (queue.length === 0) return;
-      // Not before "ready": a message sent earlier could reach web-worker's listener (see WEB_WORKER_SHIM) alone.
-      if (!slot.ready || slot.job !== undefined) continue;
-      const job = queue.shift() as Pending;
-      slot.job = { ...job, started: performance.now() };
-      slot.worker.ref();
-      slot.worker.postMessage({ id: job.id, job: job.job } satisfies ProverRequest);
+  const rejectWaiting = (host: ProverHost, cause: string, exitCode: number | undefined) => {
+    for (const job of queue.filter((j) => j.host === host)) {
+      queue.splice(queue.indexOf(job), 1);
+      job.reject(new ProverCrashedError(cause, exitCode));
     }
   };
 
-  const submit = <K extends ProverJob["kind"]>(job: ProverJob & { kind: K }): Promise<ProverJobResult<K>> => {
+  const dispatch = () => {
+    for (const slot of slots) {
+      // Not before "ready": a message sent earlier could reach web-worker's listener (see WEB_WORKER_SHIM) alone.
+      if (!slot.ready || slot.job !== undefined) continue;
+      // First come, first served among the jobs for this kind of host.
+      const index = queue.findIndex((job) => job.host === slot.host);
+      if (index === -1) continue;
+      const [job] = queue.splice(index, 1) as [Pending];
+      slot.job = { ...job, started: performance.now() };
+      slot.worker.ref();
+      slot.worker.postMessage({ id: job.id, job: job.job, options: job.options } satisfies ProverRequest);
+    }
+  };
+
+  const submit = <K extends ProverJob["kind"]>(
+    job: ProverJob & { kind: K },
+    { configuration = DEFAULT_PROVER_CONFIGURATION, verify }: ProveOptions = {},
+  ): Promise<ProverJobAnswer<K>> => {
     if (terminated) return Promise.reject(new ProverStoppedError());
+    const { host, witness } = configuration;
+    // The process host starts with the first job that asks for it (most hubs never do).
+    if (host === "process" && hosts("process").length === 0) spawn("process");
     // A worker still starting counts as free: the pool must not answer BUSY to the first jobs after it starts.
     if (running() + queue.length >= slots.size + maxQueue) {
       const current = stats();
@@ -224,8 +281,9 @@ export function createProverPool({
       const retryAfterSeconds = Math.max(1, Math.ceil((proofSeconds * ahead) / Math.max(1, current.workers)));
       return Promise.reject(new ProverBusyError(retryAfterSeconds, current));
     }
-    return new Promise<ProverJobResult<K>>((resolve, reject) => {
-      queue.push({ id: nextId++, job, resolve: resolve as (result: unknown) => void, reject });
+    return new Promise<ProverJobAnswer<K>>((resolve, reject) => {
+      const options: ProverJobOptions = { witness, verify };
+      queue.push({ id: nextId++, job, host, options, resolve: resolve as (result: unknown) => void, reject });
       dispatch();
     });
   };
@@ -233,9 +291,10 @@ export function createProverPool({
   for (let i = 0; i < size; i++) spawn();
 
   return {
-    proveCoreQuality: (parameters) => submit({ kind: "coreQuality", parameters }),
-    proveDerivationBinding: (parameters) => submit({ kind: "derivationBinding", parameters }),
-    proveRiskFeature: (parameters) => submit({ kind: "riskFeature", parameters }),
+    proveCoreQuality: (parameters, options) => submit({ kind: "coreQuality", parameters }, options),
+    proveDerivationBinding: (parameters, options) =>
+      submit({ kind: "derivationBinding", parameters }, options),
+    proveRiskFeature: (parameters, options) => submit({ kind: "riskFeature", parameters }, options),
     stats,
     terminate: async () => {
       if (terminated) return;

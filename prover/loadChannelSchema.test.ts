@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MAX_CHANNELS } from "./channelSchema.js";
-import { CHANNEL_SCHEMA_DIR, loadChannelSchema } from "./loadChannelSchema.js";
+import { CHANNEL_SCHEMA_DIR, loadChannelSchema, registerChannelSchema } from "./loadChannelSchema.js";
 
 const code = (fn: () => unknown) => {
   try {
@@ -46,5 +46,23 @@ describe("loadChannelSchema", () => {
   it("answers INVALID_DATASET for an unknown id and for anything that is not an id", () => {
     expect(code(() => loadChannelSchema("no-such-schema"))).toBe("INVALID_DATASET");
     expect(code(() => loadChannelSchema("../../package"))).toBe("INVALID_DATASET");
+  });
+
+  it("loads a registered (approved extension) schema by id, but never lets one replace a shipped schema", () => {
+    expect(code(() => loadChannelSchema("soil-moisture-leaf-wetness"))).toBe("INVALID_DATASET");
+    const base = loadChannelSchema("soil-moisture");
+    const extended = {
+      ...base,
+      id: "soil-moisture-leaf-wetness",
+      title: `${base.title}; with leafWetness`,
+      channels: [...base.channels, { name: "leafWetness", unit: "unspecified", decimals: 2 }],
+    };
+    expect(registerChannelSchema(extended)).toEqual(extended);
+    expect(loadChannelSchema("soil-moisture-leaf-wetness")).toEqual(extended);
+    // The first definition stays: an approved extension's hash never changes.
+    registerChannelSchema({ ...extended, title: "another" });
+    expect(loadChannelSchema("soil-moisture-leaf-wetness").title).toBe(extended.title);
+    expect(code(() => registerChannelSchema({ ...base, title: "replaced" }))).toBe("INVALID_DATASET");
+    expect(loadChannelSchema("soil-moisture").title).toBe(base.title);
   });
 });

@@ -7,6 +7,29 @@ import { parseChannelSchema } from "./parseChannelSchema.js";
 export const CHANNEL_SCHEMA_DIR = fileURLToPath(new URL("../schemas/channels/", import.meta.url));
 
 const cache = new Map<string, ChannelSchema>();
+/** Schemas that are not files: node-approved extensions the hub checked and registered (registerChannelSchema). */
+const registered = new Map<string, ChannelSchema>();
+
+/**
+ * Makes a schema that is not a file — a node-approved extension, checked against its on-chain hashes by the
+ * hub (usecases/resolveChannelSchema.ts) — load by id everywhere in this process, like the shipped ones. A shipped
+ * schema cannot be shadowed, and an id keeps its first definition (an approved extension's hash never changes).
+ */
+export function registerChannelSchema(document: ChannelSchema, dir = CHANNEL_SCHEMA_DIR): ChannelSchema {
+  const schema = parseChannelSchema(document);
+  const existing = registered.get(schema.id);
+  if (existing !== undefined) return existing;
+  let shipped = true;
+  try {
+    readFileSync(`${dir}${schema.id}.json`);
+  } catch {
+    shipped = false;
+  }
+  if (shipped)
+    throw new InvalidDatasetError("schema.id", `"${schema.id}" is a shipped schema; it cannot be replaced`);
+  registered.set(schema.id, schema);
+  return schema;
+}
 
 /**
  * The channel schema `schemas/channels/<id>.json`, validated. An id that names no schema is the caller's mistake
@@ -23,6 +46,8 @@ export function loadChannelSchema(id: string, dir = CHANNEL_SCHEMA_DIR): Channel
   try {
     text = readFileSync(`${dir}${id}.json`, "utf8");
   } catch {
+    const extension = registered.get(id);
+    if (extension !== undefined) return extension;
     throw new InvalidDatasetError("schema", `names no channel schema: "${id}"`);
   }
   const schema = parseChannelSchema(JSON.parse(text));

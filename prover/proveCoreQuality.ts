@@ -1,5 +1,5 @@
-import { groth16 } from "snarkjs";
 import type { Address } from "viem";
+import { fullProve, type WitnessOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { packCoreContext } from "./packCoreContext.js";
 import { packCoreTerms } from "./packCoreTerms.js";
@@ -21,16 +21,14 @@ export type ProveCoreQualityReturnType = {
 };
 
 /** Groth16 proof that the prepared claim holds for its channel schema, bound to provider, chain and registry. */
-export async function proveCoreQuality({
-  prepared,
-  provider,
-  chainId,
-  registry,
-}: ProveCoreQualityParameters): Promise<ProveCoreQualityReturnType> {
+export async function proveCoreQuality(
+  { prepared, provider, chainId, registry }: ProveCoreQualityParameters,
+  options: WitnessOptions = {},
+): Promise<ProveCoreQualityReturnType> {
   const { wasm, zkey } = await loadCircuitArtifacts("coreQuality");
   const started = performance.now();
-  const { proof, publicSignals } = await groth16.fullProve(
-    {
+  const { proof, publicSignals } = await fullProve({
+    input: {
       provider: BigInt(provider).toString(),
       context: packCoreContext(registry, chainId).toString(),
       terms: packCoreTerms(prepared.claim).toString(),
@@ -39,9 +37,10 @@ export async function proveCoreQuality({
       schemaDigest: prepared.schema.schemaDigest.toString(),
       reading: prepared.readings.map(String),
     },
-    { type: "mem", data: wasm },
-    { type: "mem", data: zkey },
-  );
+    wasm,
+    zkey,
+    witness: options.witness,
+  });
   const proveMs = performance.now() - started;
   if (BigInt(publicSignals[0] ?? -1) !== BigInt(prepared.claim.datasetCommitment))
     throw new Error("circuit commitment differs from commitCoreDataset: the two layouts have diverged");

@@ -1,7 +1,7 @@
-import { groth16 } from "snarkjs";
 import { type ComputeFeaturesReturnType, computeFeatures } from "./computeFeatures.js";
 import { SNARK_SCALAR_FIELD } from "./coreDataset.js";
 import { InvalidDatasetError } from "./errors.js";
+import { fullProve, type WitnessOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import type { PrepareCoreClaimReturnType } from "./prepareCoreClaim.js";
 import { type SolidityGroth16Proof, toSolidityProof } from "./toSolidityProof.js";
@@ -29,11 +29,10 @@ export type ProveDerivationBindingReturnType = {
  * behind the certificate's commitment, bound to one derivation by `bindingHash`. A derivation over several
  * certificates carries one such proof per certificate.
  */
-export async function proveDerivationBinding({
-  prepared,
-  channelMask,
-  bindingHash,
-}: ProveDerivationBindingParameters): Promise<ProveDerivationBindingReturnType> {
+export async function proveDerivationBinding(
+  { prepared, channelMask, bindingHash }: ProveDerivationBindingParameters,
+  options: WitnessOptions = {},
+): Promise<ProveDerivationBindingReturnType> {
   const { claim, readings, schema } = prepared;
   if (bindingHash < 0n || bindingHash >= SNARK_SCALAR_FIELD)
     throw new InvalidDatasetError("bindingHash", "must be reduced into the BN254 scalar field");
@@ -45,8 +44,8 @@ export async function proveDerivationBinding({
     );
   const { wasm, zkey } = await loadCircuitArtifacts("derivationBinding");
   const started = performance.now();
-  const { proof, publicSignals } = await groth16.fullProve(
-    {
+  const { proof, publicSignals } = await fullProve({
+    input: {
       coreCommitment: BigInt(claim.datasetCommitment).toString(),
       channelMask: String(channelMask),
       bindingHash: bindingHash.toString(),
@@ -56,9 +55,10 @@ export async function proveDerivationBinding({
       channelCount: String(schema.channelCount),
       schemaDigest: schema.schemaDigest.toString(),
     },
-    { type: "mem", data: wasm },
-    { type: "mem", data: zkey },
-  );
+    wasm,
+    zkey,
+    witness: options.witness,
+  });
   const proveMs = performance.now() - started;
   if (BigInt(publicSignals[0] ?? -1) !== BigInt(features.featureCommitment))
     throw new Error("circuit feature commitment differs from computeFeatures: the two layouts have diverged");

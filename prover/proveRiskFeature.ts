@@ -1,7 +1,7 @@
-import { groth16 } from "snarkjs";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { type CommittedRiskRecord, commitRiskRecords, type RiskRecord } from "./commitRiskRecords.js";
 import { InvalidDatasetError } from "./errors.js";
+import { fullProve, type WitnessOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { riskFeatureContext } from "./riskFeatureContext.js";
 import { bucketEdges, bucketOf, riskKind } from "./riskFeatureStandard.js";
@@ -62,17 +62,20 @@ export type ProveRiskFeatureReturnType = {
  * ecosystem and the kind. The bucket is computed here from the records, so it is always the provable one. Bad
  * input is refused with INVALID_DATASET (records, window, threshold) or BAD_USER_INPUT (kind) before proving.
  */
-export async function proveRiskFeature({
-  subject,
-  ecosystemId,
-  kind,
-  chainId,
-  registry,
-  windowStart,
-  windowEnd,
-  threshold,
-  records,
-}: ProveRiskFeatureParameters): Promise<ProveRiskFeatureReturnType> {
+export async function proveRiskFeature(
+  {
+    subject,
+    ecosystemId,
+    kind,
+    chainId,
+    registry,
+    windowStart,
+    windowEnd,
+    threshold,
+    records,
+  }: ProveRiskFeatureParameters,
+  options: WitnessOptions = {},
+): Promise<ProveRiskFeatureReturnType> {
   const kindNumber = riskKind(kind).number;
   if (!Number.isSafeInteger(threshold) || threshold < 0 || threshold >= 2 ** 32)
     throw new InvalidDatasetError("threshold", `is ${threshold}; must be an integer in [0, 2^32)`);
@@ -90,8 +93,8 @@ export async function proveRiskFeature({
 
   const { wasm, zkey } = await loadCircuitArtifacts("riskFeature");
   const started = performance.now();
-  const { proof, publicSignals } = await groth16.fullProve(
-    {
+  const { proof, publicSignals } = await fullProve({
+    input: {
       evidenceRoot: BigInt(commitment.evidenceRoot).toString(),
       subject: BigInt(subject).toString(),
       context: context.toString(),
@@ -103,9 +106,10 @@ export async function proveRiskFeature({
       bucketHighBps: String(highBps),
       ...commitment.witness,
     },
-    { type: "mem", data: wasm },
-    { type: "mem", data: zkey },
-  );
+    wasm,
+    zkey,
+    witness: options.witness,
+  });
   const proveMs = performance.now() - started;
   return {
     claim: {

@@ -1,7 +1,9 @@
+import { readdirSync } from "node:fs";
 import { setPriority } from "node:os";
-import type { MessagePort } from "node:worker_threads";
-import { curves } from "snarkjs";
+import { curves, groth16 } from "snarkjs";
 import { BaseError } from "../errors/BaseError.js";
+import { fromSolidityProof } from "./fromSolidityProof.js";
+import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import {
   type ProveCoreQualityParameters,
   type ProveCoreQualityReturnType,
@@ -17,6 +19,7 @@ import {
   type ProveRiskFeatureReturnType,
   proveRiskFeature,
 } from "./proveRiskFeature.js";
+import type { ProverHost, WitnessMode } from "./proverConfiguration.js";
 
 // The one more slice of snarkjs this file uses (snarkjs.d.ts declares the rest).
 declare module "snarkjs" {
@@ -45,52 +48,89 @@ export type SerializedProverError = {
   details?: Record<string, unknown>;
 };
 
+/** How to prove one job: the witness mode, and whether to verify the proof before answering. */
+export type ProverJobOptions = { witness?: WitnessMode | undefined; verify?: boolean | undefined };
+
 /** The pool → worker message. */
-export type ProverRequest = { id: number; job: ProverJob };
+export type ProverRequest = { id: number; job: ProverJob; options?: ProverJobOptions | undefined };
+
+/** A job's result as the host answers it: `verified` only when the job asked for verification. */
+export type ProverJobAnswer<K extends ProverJob["kind"]> = ProverJobResult<K> & { verified?: boolean };
 
 /** The worker → pool messages: once loaded, then one answer per request. */
 export type ProverResponse =
   | { type: "ready" }
-  | { type: "done"; id: number; result: ProverJobResult<ProverJob["kind"]> }
+  | { type: "done"; id: number; result: ProverJobAnswer<ProverJob["kind"]> }
   | { type: "failed"; id: number; error: SerializedProverError };
 
+/** Where requests come from and answers go: a worker thread's parent port, or a child process's IPC channel. */
+export type ProverPort = {
+  on(event: "message", listener: (request: ProverRequest) => void): unknown;
+  postMessage(message: ProverResponse): void;
+};
+
 export type ProverWorkerParameters = {
-  port: MessagePort;
+  port: ProverPort;
+  /**
+   * `"thread"` (default): a pool worker thread, with the single-threaded curve. `"process"`: the main thread of a
+   * proving process (proverProcess.mjs), with ffjavascript's multi-threaded curve.
+   */
+  host?: ProverHost | undefined;
 };
 
 /** Niceness of a proving thread on Linux (0 normal, 19 lowest): below the request loop, still ahead of idle work. */
 const PROVING_NICENESS = 10;
 
 /**
- * A prover pool worker's body (`proverWorker.mjs` loads it through tsx): proves each job it is sent with the same
- * pure functions tests and scripts call directly, one at a time, and answers with the result or the typed error.
+ * A prover pool host's body (`proverWorker.mjs` loads it through tsx in a worker thread, `proverProcess.mjs` in a
+ * child process): proves each job it is sent with the same pure functions tests and scripts call directly, one at a
+ * time, and answers with the result or the typed error.
  */
-export async function proverWorker({ port }: ProverWorkerParameters): Promise<void> {
+export async function proverWorker({ port, host = "thread" }: ProverWorkerParameters): Promise<void> {
   // On Linux a nice value belongs to a thread, and pid 0 is this one: where the CPUs are contended, the request
   // loop (and the chain, indexer, Postgres) go first and proofs take what is left. Elsewhere it would be the whole
-  // process's, so it is left alone.
+  // process's, so it is left alone. Threads started from here on (ffjavascript's, in a process host) inherit it.
   if (process.platform === "linux") setPriority(0, PROVING_NICENESS);
-  // One thread per proof: the pool already runs a worker per spare CPU, and snarkjs's own threads (a thread per CPU
-  // for multi-exponentiation) would take the request loop's CPU; they cannot start in a worker thread anyway (see
-  // createProverPool). snarkjs asks ffjavascript for the bn128 curve on every proof and gets the one ffjavascript
-  // keeps on globalThis (see releaseProver): a single-threaded curve put there is built once and reused.
+  // snarkjs asks ffjavascript for the bn128 curve on every proof and gets the one ffjavascript keeps on globalThis
+  // (see releaseProver): the curve put there is built once and reused.
+  // In a worker thread, one thread per proof: the pool already runs a worker per spare CPU, and snarkjs's own threads
+  // (a thread per CPU for multi-exponentiation) would take the request loop's CPU; they cannot start in a worker
+  // thread anyway (see createProverPool). In a process host, its main thread is free to start them: that is the
+  // point of the process host, a proof using every CPU.
   (globalThis as { curve_bn128?: unknown }).curve_bn128 = await curves.getCurveFromName("bn128", {
-    singleThread: true,
+    singleThread: host === "thread",
   });
-  port.on("message", async ({ id, job }: ProverRequest) => {
+  // The threads already running before setPriority (libuv's pool, V8's) are niced too: the whole process proves.
+  if (process.platform === "linux" && host === "process") reniceEveryThread();
+  port.on("message", async ({ id, job, options = {} }: ProverRequest) => {
     try {
-      const result =
+      const witness = { witness: options.witness };
+      const result: ProverJobAnswer<ProverJob["kind"]> =
         job.kind === "coreQuality"
-          ? await proveCoreQuality(job.parameters)
+          ? await proveCoreQuality(job.parameters, witness)
           : job.kind === "derivationBinding"
-            ? await proveDerivationBinding(job.parameters)
-            : await proveRiskFeature(job.parameters);
+            ? await proveDerivationBinding(job.parameters, witness)
+            : await proveRiskFeature(job.parameters, witness);
+      if (options.verify) {
+        // Here rather than in the caller: a pairing check is tens of ms of CPU that the request loop need not spend.
+        const { vkey } = await loadCircuitArtifacts(job.kind);
+        result.verified = await groth16.verify(vkey, result.publicSignals, fromSolidityProof(result.proof));
+      }
       port.postMessage({ type: "done", id, result } satisfies ProverResponse);
     } catch (error) {
       port.postMessage({ type: "failed", id, error: serializeError(error) } satisfies ProverResponse);
     }
   });
   port.postMessage({ type: "ready" } satisfies ProverResponse);
+}
+
+function reniceEveryThread(): void {
+  for (const task of readdirSync("/proc/self/task"))
+    try {
+      setPriority(Number(task), PROVING_NICENESS);
+    } catch {
+      // A thread that ended meanwhile.
+    }
 }
 
 function serializeError(error: unknown): SerializedProverError {

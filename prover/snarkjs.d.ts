@@ -14,6 +14,11 @@ declare module "snarkjs" {
       wasm: string | MemFile,
       zkey: string | MemFile,
     ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    /** Proves from a witness already calculated (a `.wtns` file's bytes). */
+    prove(
+      zkey: string | MemFile,
+      wtns: string | MemFile,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     verify(vkey: unknown, publicSignals: string[], proof: Groth16Proof): Promise<boolean>;
   };
   export const wtns: {
@@ -21,4 +26,15 @@ declare module "snarkjs" {
     /** The witness as field elements: index 0 is the constant 1, then the outputs, then the public inputs. */
     exportJson(wtns: MemFile | string): Promise<bigint[]>;
   };
+}
+
+// circom_runtime (snarkjs's dependency): the witness calculator snarkjs compiles for every proof, built once instead.
+declare module "circom_runtime" {
+  export function WitnessCalculatorBuilder(
+    wasm: Uint8Array,
+    options: Record<string, unknown>,
+  ): Promise<{
+    /** The witness in `.wtns` layout, for groth16.prove. */
+    calculateWTNSBin(input: Record<string, unknown>, sanityCheck: 0 | 1): Promise<Uint8Array>;
+  }>;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createPrng } from "../createPrng.js";
 import { type Configuration, configKey, createKernel, type KernelOptions } from "./createKernel.js";
-import { replayKernel } from "./replayKernel.js";
+import { type ReplayRecord, replayKernel } from "./replayKernel.js";
 import { type ArmTruth, simulateComponent } from "./simulateComponent.js";
 
 const tunables = { witnessThreads: [1, 2, 4], batchSize: [1, 4, 8, 16] };
@@ -65,6 +65,95 @@ describe("self-learning kernel (Thompson sampling)", () => {
     const kernel = createKernel({ seed: 1, tunables });
     const { log } = simulateComponent({ kernel, seed: 1, steps: 50, truth });
     expect(() => replayKernel({ seed: 2, tunables }, log)).toThrow(/the kernel chose/);
+  });
+
+  it("replays interleaved decisions and observations (several invocations in flight) from observedAfter", () => {
+    const { truth } = world(6);
+    const options: KernelOptions = { seed: 9, tunables, refreshEvery: 5, minEvidence: 5 };
+    const live = createKernel(options);
+    const prng = createPrng(99);
+    const inFlight: { step: number; configKey: string }[] = [];
+    const log: ReplayRecord[] = [];
+    for (let i = 0; i < 300; i++) {
+      // Up to three invocations in flight, finishing in any order.
+      while (inFlight.length < 1 + prng.int(3)) inFlight.push(live.decide());
+      const [done] = inFlight.splice(prng.int(inFlight.length), 1);
+      if (done === undefined) continue;
+      const t = truth(JSON.parse(done.configKey) as Configuration);
+      const record: ReplayRecord = {
+        invocationId: `${i}`,
+        configKey: done.configKey,
+        latencyMs: Math.exp(prng.normal(t.logMean, t.logSd)),
+        accuracy: t.accuracy,
+        compliant: true,
+        at: i,
+        decisionStep: done.step,
+        observedAfter: live.trace().length,
+      };
+      live.observe(record);
+      log.push(record);
+    }
+    const replayed = replayKernel(options, log);
+    expect(replayed.decisionTraceHash()).toBe(live.decisionTraceHash());
+    expect(configKey(replayed.currentConfig())).toBe(configKey(live.currentConfig()));
+    // The same log read as if it were sequential diverges: the order of events is part of the evidence.
+    expect(() =>
+      replayKernel(
+        options,
+        log.map(({ observedAfter, ...rest }) => rest),
+      ),
+    ).toThrow(/chose/);
+    const swapped = [...log];
+    [swapped[10], swapped[40]] = [swapped[40] as ReplayRecord, swapped[10] as ReplayRecord];
+    expect(() => replayKernel(options, swapped)).toThrow(/observation order|chose/);
+  });
+
+  it("re-evaluates the incumbent as often as refreshEvery asks", () => {
+    expect(() => createKernel({ seed: 1, tunables, refreshEvery: 0 })).toThrow(/refreshEvery/);
+    const { truth } = world(7);
+    const often = createKernel({ seed: 7, tunables: { a: [1, 2] }, refreshEvery: 2, minEvidence: 3 });
+    simulateComponent({
+      kernel: often,
+      seed: 7,
+      steps: 200,
+      truth: (c) => ({
+        ...truth({ witnessThreads: 1, batchSize: 1 }),
+        logMean: Math.log(c.a === 1 ? 100 : 300),
+      }),
+    });
+    expect(often.exploring()).toBe(false);
+    expect(often.currentConfig()).toEqual({ a: 1 });
+  });
+
+  it("closes on a configuration within `indifference` of the best instead of exploring on between near-equals", () => {
+    expect(() => createKernel({ seed: 1, tunables, indifference: 1 })).toThrow(/indifference/);
+    // Two arms 3 % apart: telling them apart at 99 % takes long; either is good enough at 10 %.
+    const stepsToClose = (indifference: number) => {
+      const kernel = createKernel({
+        seed: 3,
+        tunables: { a: [1, 2] },
+        accuracyFloor: 0,
+        complianceFloor: 0.5,
+        confidenceToClose: 0.9,
+        refreshEvery: 2,
+        minEvidence: 4,
+        indifference,
+      });
+      const truth = (c: Configuration) => ({
+        logMean: Math.log(c.a === 1 ? 1_800 : 1_850),
+        logSd: 0.1,
+        accuracy: 1,
+        complianceRate: 1,
+      });
+      for (let step = 1; step <= 400; step++) {
+        simulateComponent({ kernel, seed: 3_000 + step, steps: 1, truth });
+        if (!kernel.exploring()) return step;
+      }
+      return 400;
+    };
+    const near = stepsToClose(0.1);
+    expect(near).toBeLessThan(60);
+    expect(near).toBeLessThan(stepsToClose(0));
   });
 
   it("has sublinear regret", () => {
