@@ -17,6 +17,8 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: "gateway/partners", load: async () => (await import("./federationBench.js")).federationBench },
   { name: "stack/soak", load: async () => (await import("./soakBench.js")).soakBench },
   { name: "observability", load: async () => (await import("./observabilityBench.js")).observabilityBench },
+  { name: "evolution/telemetry", load: async () => (await import("./telemetryBench.js")).telemetryBench },
+  { name: "evolution/logic", load: async () => (await import("./logicModuleBench.js")).logicModuleBench },
   { name: "indexer/backfill", load: async () => (await import("./backfillBench.js")).backfillBench },
   { name: "indexer/live", load: async () => (await import("./backfillBench.js")).liveBench },
   { name: "scale/reads", load: async () => (await import("./readScaleBench.js")).readScaleBench },
@@ -27,6 +29,7 @@ const suites: { name: string; load: () => Promise<BenchSuite> }[] = [
   { name: "models/market", load: async () => (await import("../models/market/marketBench.js")).marketBench },
   { name: "models/fault", load: async () => (await import("../models/fault/faultBench.js")).faultBench },
   { name: "models/kernel", load: async () => (await import("../models/kernel/kernelBench.js")).kernelBench },
+  { name: "evolution/prover", load: async () => (await import("./kernelProverBench.js")).kernelProverBench },
 ];
 
 export async function runBench(filter: string[]): Promise<number> {

@@ -5,7 +5,7 @@ import { devAccount, signTypedDataAs } from "./devAccounts.js";
 import { gatewayRequest, runningStack } from "./gatewayRequest.js";
 import { runGovernance } from "./governanceCommand.js";
 
-const USAGE = "usage: caldera demo derivation|circulation|risk";
+const USAGE = "usage: caldera demo derivation|circulation|risk|evolution";
 
 /** The demo's cast: anvil dev accounts (1–3 are the staked dev nodes). */
 export const FARM = 4;
@@ -26,6 +26,8 @@ export async function demoCommand(args: string[]): Promise<number> {
   if (args[0] === "circulation") return (await import("./circulationDemo.js")).circulationDemo();
   // Cross-domain risk (module 3) continues with the circulation cast, in its own file.
   if (args[0] === "risk") return (await import("./riskDemo.js")).riskDemo();
+  // Capability evolution (module 2): the tuned prover, reports, absorption and epochs, in its own file.
+  if (args[0] === "evolution") return (await import("./evolutionDemo.js")).evolutionDemo();
   if (args[0] !== "derivation") {
     process.stderr.write(`${USAGE}\n`);
     return 2;

@@ -104,6 +104,7 @@ export async function subgraphCommand(_args: string[]): Promise<number> {
     readDatabaseUrl,
     logger,
     proving: config.proving,
+    evolution: config.evolution,
   }).catch((error: unknown) => {
     if (error instanceof BaseError) throw error;
     throw new PartStartError(

@@ -75,6 +75,20 @@ export type CalderaConfig = {
    * risk). `intervalMs` between passes; 0 or absent: off (test stacks leave it off, `npm start` has it on).
    */
   riskPublisher?: { intervalMs: number };
+  /**
+   * Capability evolution (README, "The kernel tunes the prover"): `tuneProver` lets the self-learning kernel choose
+   * each proof's configuration, seeded with `kernelSeed`. Absent: off (test stacks leave it off, `npm start` has it
+   * on).
+   */
+  evolution?: {
+    tuneProver: boolean;
+    kernelSeed: number;
+    /**
+     * Data dimensions (README, "Schema extensions"): every `intervalMs` the hub looks for channels datasets carry
+     * consistently that their schema lacks and files the extension proposal; 0 or absent: off (test stacks).
+     */
+    schemaWatcher?: { intervalMs: number } | undefined;
+  };
 };
 
 export class InvalidConfigError extends BaseError {
@@ -105,6 +119,7 @@ const defaults: Required<CalderaConfig> = {
   rateLimits: defaultRateLimits,
   proving: {},
   riskPublisher: { intervalMs: 15_000 },
+  evolution: { tuneProver: true, kernelSeed: 7, schemaWatcher: { intervalMs: 15_000 } },
 };
 
 /**
@@ -127,7 +142,18 @@ export function loadCalderaConfig(
     rateLimits: { ...defaults.rateLimits, ...raw.rateLimits },
     proving: { ...defaults.proving, ...raw.proving },
     riskPublisher: { ...defaults.riskPublisher, ...raw.riskPublisher },
+    evolution: { ...defaults.evolution, ...raw.evolution },
   };
+  if (typeof config.evolution.tuneProver !== "boolean")
+    throw new InvalidConfigError("evolution.tuneProver", "must be true or false");
+  if (!Number.isSafeInteger(config.evolution.kernelSeed) || config.evolution.kernelSeed < 0)
+    throw new InvalidConfigError("evolution.kernelSeed", "must be a whole number, 0 or more");
+  const watcherInterval = config.evolution.schemaWatcher?.intervalMs ?? 0;
+  if (!Number.isSafeInteger(watcherInterval) || watcherInterval < 0)
+    throw new InvalidConfigError(
+      "evolution.schemaWatcher.intervalMs",
+      "must be a whole number of milliseconds, 0 (off) or more",
+    );
   const publisherInterval = config.riskPublisher.intervalMs;
   if (!Number.isSafeInteger(publisherInterval) || publisherInterval < 0)
     throw new InvalidConfigError(

@@ -107,14 +107,16 @@ export const errorCodes = {
     "the component has no node-approved absorption of that module, so it may not run it",
   UNKNOWN_ABSORPTION: "no absorption request has that id",
   ABSORPTION_NOT_PENDING: "the absorption was already approved or reclaimed (`status`)",
-  ABSORPTION_WINDOW_OPEN: "an unapproved absorption's escrow can be reclaimed only after its window (`reclaimableAt`)",
+  ABSORPTION_WINDOW_OPEN:
+    "an unapproved absorption's escrow can be reclaimed only after its window (`reclaimableAt`)",
   SANDBOX_LIMIT_EXCEEDED:
     "a logic module ran past its sandbox limit (`limit`: time, memory, output) and was stopped; nothing it did is kept",
   EPOCH_NOT_OVER: "an evolution epoch can be settled only after it ends (`endsAt`)",
   EPOCH_ALREADY_SETTLED: "the component was already rewarded or slashed for this epoch",
   EVOLUTION_POOL_INSUFFICIENT:
     "the evolution reward pool holds less than the reward (`required`, `available`); nothing was paid",
-  NO_TELEMETRY: "no telemetry was recorded for the component in the window, so there are no figures to attest",
+  NO_TELEMETRY:
+    "no telemetry was recorded for the component in the window, so there are no figures to attest",
   INTERNAL_SERVER_ERROR: "a bug: anything not listed here",
   // Requests refused before they run (gateway and subgraph); [HTTP status] of a request error, which has no data
   QUERY_LIMIT_EXCEEDED:

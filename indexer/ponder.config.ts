@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
 import {
   calderaGovernorAbi,
+  channelSchemaRegistryAbi,
+  componentRegistryAbi,
   coreCertificateRegistryAbi,
   creditVaultAbi,
   derivationRulesAbi,
@@ -9,6 +11,7 @@ import {
   derivativeRegistryAbi,
   ecosystemRegistryAbi,
   eraTokenAbi,
+  evolutionPoolAbi,
   marginVaultAbi,
   nodeStakingAbi,
   riskFeatureRegistryAbi,
@@ -37,7 +40,10 @@ type DeploymentManifest = {
         | "DerivativeMarket"
         | "EcosystemRegistry"
         | "RiskFeatureRegistry"
-        | "MarginVault",
+        | "MarginVault"
+        | "ComponentRegistry"
+        | "EvolutionPool"
+        | "ChannelSchemaRegistry",
         { address: `0x${string}`; startBlock: number }
       >
     >;
@@ -147,6 +153,30 @@ export default createConfig({
       address: deployment.contracts.MarginVault?.address ?? [],
       startBlock:
         deployment.contracts.MarginVault?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
+    },
+    // Capability evolution, deployed after the risk contracts (stack/deployContracts.ts); absent until then.
+    ComponentRegistry: {
+      chain: "caldera",
+      abi: componentRegistryAbi,
+      address: deployment.contracts.ComponentRegistry?.address ?? [],
+      startBlock:
+        deployment.contracts.ComponentRegistry?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
+    },
+    EvolutionPool: {
+      chain: "caldera",
+      abi: evolutionPoolAbi,
+      address: deployment.contracts.EvolutionPool?.address ?? [],
+      startBlock:
+        deployment.contracts.EvolutionPool?.startBlock ?? deployment.contracts.DerivationRules.startBlock,
+    },
+    // Node-approved channel schema extensions (capability evolution's data dimensions).
+    ChannelSchemaRegistry: {
+      chain: "caldera",
+      abi: channelSchemaRegistryAbi,
+      address: deployment.contracts.ChannelSchemaRegistry?.address ?? [],
+      startBlock:
+        deployment.contracts.ChannelSchemaRegistry?.startBlock ??
+        deployment.contracts.DerivationRules.startBlock,
     },
   },
 });

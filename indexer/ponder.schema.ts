@@ -75,7 +75,9 @@ export const tokenAllowance = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.owner, table.spender] }) }),
 );
 
+export * from "./schema/channelSchemas";
 export * from "./schema/circulation";
 export * from "./schema/derivatives";
+export * from "./schema/evolution";
 export * from "./schema/governance";
 export * from "./schema/risk";

@@ -8,8 +8,10 @@ import {
   certificateListQueries,
 } from "./certificateListQueries.js";
 import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
+import { createChannelSchemaLoaders } from "./createChannelSchemaLoaders.js";
 import { createCirculationLoaders } from "./createCirculationLoaders.js";
 import { createDerivativeLoaders } from "./createDerivativeLoaders.js";
+import { createEvolutionLoaders } from "./createEvolutionLoaders.js";
 import { createGovernanceLoaders } from "./createGovernanceLoaders.js";
 import { createRiskLoaders } from "./createRiskLoaders.js";
 import type { CertificatePage, CertificateRow, ProviderRow } from "./rows.js";
@@ -101,5 +103,7 @@ export function createLoaders(sql: Sql, schema: string) {
     ...createCirculationLoaders(sql, schema),
     ...createGovernanceLoaders(sql, schema),
     ...createRiskLoaders(sql, schema),
+    ...createEvolutionLoaders(sql, schema),
+    ...createChannelSchemaLoaders(sql, schema),
   };
 }

@@ -1,10 +1,15 @@
 import { readFileSync } from "node:fs";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { type DocumentNode, Kind, type ListValueNode, parse } from "graphql";
+import { absorptionMutations } from "./absorptionMutations.js";
 import { certificateResolvers } from "./certificateResolvers.js";
+import { channelSchemaResolvers } from "./channelSchemaResolvers.js";
 import { circulationMutations } from "./circulationMutations.js";
 import { circulationResolvers } from "./circulationResolvers.js";
 import { derivativeResolvers } from "./derivativeResolvers.js";
+import { epochMutations } from "./epochMutations.js";
+import { evolutionMutations } from "./evolutionMutations.js";
+import { evolutionResolvers } from "./evolutionResolvers.js";
 import { governanceResolvers } from "./governanceResolvers.js";
 import { providerResolvers } from "./providerResolvers.js";
 import { riskMutations } from "./riskMutations.js";
@@ -33,6 +38,11 @@ export function createSubgraphSchema() {
     { typeDefs: sdl("risk"), resolvers: riskResolvers },
     { typeDefs: sdl("riskSubject"), resolvers: riskSubjectResolvers },
     { typeDefs: sdl("riskMutations"), resolvers: riskMutations },
+    { typeDefs: sdl("evolution"), resolvers: evolutionResolvers },
+    { typeDefs: sdl("evolutionMutations"), resolvers: evolutionMutations },
+    { typeDefs: sdl("epochs"), resolvers: epochMutations },
+    { typeDefs: sdl("absorption"), resolvers: absorptionMutations },
+    { typeDefs: sdl("channelSchemas"), resolvers: channelSchemaResolvers },
   ];
   const imports = new Set<string>();
   const withoutLinks = modules.map(({ typeDefs, resolvers }) => ({

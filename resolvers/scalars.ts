@@ -66,6 +66,16 @@ function serializeJsonObject(value: unknown): Record<string, unknown> {
   return plain(value) as Record<string, unknown>;
 }
 
+/** Any JSON value on the way out: bigints as in JSONObject. */
+function serializeJson(value: unknown): unknown {
+  return value === null || value === undefined ? null : serializeJsonObject({ value }).value;
+}
+
+/** Any JSON value on the way in (a variable is JSON already; a literal is read as JSON). */
+function parseJson(value: unknown): unknown {
+  return value;
+}
+
 /** DateTime values travel as unix seconds inside the hub: that is what the chain and the circuit count in. */
 function parseDateTime(value: unknown): number {
   // Offset required: a bare local time would mean different instants on different machines.
@@ -132,6 +142,12 @@ export const scalarResolvers = {
     serialize: (value) => value,
     parseValue: parseBytes,
     parseLiteral: (ast) => parseBytes(literalString(ast, "Bytes")),
+  }),
+  JSON: new GraphQLScalarType({
+    name: "JSON",
+    serialize: serializeJson,
+    parseValue: parseJson,
+    parseLiteral: (ast, variables) => parseJson(valueFromASTUntyped(ast, variables)),
   }),
   JSONObject: new GraphQLScalarType({
     name: "JSONObject",

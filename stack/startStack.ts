@@ -10,6 +10,7 @@ import { startSubgraph } from "../resolvers/startSubgraph.js";
 import { createIdempotencyStore } from "../services/createIdempotencyStore.js";
 import { createIndexerClient } from "../services/createIndexerClient.js";
 import type { Logger } from "../services/createLogger.js";
+import { TELEMETRY_VIEW } from "../services/createTelemetryRecorder.js";
 import type { DeploymentManifest } from "../services/deployment.js";
 import { createChainClients } from "../usecases/createChainClients.js";
 import { createHubServices } from "../usecases/createHubServices.js";
@@ -23,6 +24,7 @@ import { startAnvil } from "./startAnvil.js";
 import { type IndexerHandle, startIndexer } from "./startIndexer.js";
 import { startPostgres } from "./startPostgres.js";
 import { startRiskPublisher } from "./startRiskPublisher.js";
+import { startSchemaExtensionWatcher } from "./startSchemaExtensionWatcher.js";
 import type { RestartPolicy, SupervisedProcess, SupervisedState } from "./superviseProcess.js";
 
 export type StartStackParameters = {
@@ -234,6 +236,7 @@ export async function startStack({
         databaseUrl: pg.url,
         logger: sqlLog,
         proving: config.proving,
+        evolution: config.evolution,
       }),
     );
     onStop("database pools and prover", close);
@@ -241,7 +244,9 @@ export async function startStack({
     const idempotency = createIdempotencyStore({ sql });
     await step("subgraph", () => idempotency.migrate());
     // The views ponder and the stores made are in place now; analysts read the views schema and this summary only.
-    await step("postgres", () => pg.shareWithAnalysts({ views: ["caldera_hub.dataset_summary"] }));
+    await step("postgres", () =>
+      pg.shareWithAnalysts({ views: ["caldera_hub.dataset_summary", `caldera_hub.${TELEMETRY_VIEW}`] }),
+    );
     const subgraph = await step("subgraph", () =>
       startSubgraph({
         sql,
@@ -283,6 +288,11 @@ export async function startStack({
         log,
       });
       onStop("risk publisher", publisher.stop);
+    }
+    const watcherInterval = config.evolution?.schemaWatcher?.intervalMs ?? 0;
+    if (watcherInterval > 0) {
+      const watcher = startSchemaExtensionWatcher({ hub, intervalMs: watcherInterval, log });
+      onStop("schema extension watcher", watcher.stop);
     }
     const external = (part: StackPart): PartStatus => ({ part, state: "external", restarts: 0 });
     return {

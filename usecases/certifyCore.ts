@@ -2,7 +2,7 @@ import { type Address, parseEventLogs } from "viem";
 import { coreCertificateRegistryAbi, derivationRulesAbi } from "../contracts/generated/abis.js";
 import { BaseError } from "../errors/BaseError.js";
 import type { ErrorCode } from "../errors/errorCodes.js";
-import { DEFAULT_CHANNEL_SCHEMA_ID } from "../prover/channelSchema.js";
+import { type ChannelSchema, DEFAULT_CHANNEL_SCHEMA_ID } from "../prover/channelSchema.js";
 import { CORE_DOMAINS, type CoreReading } from "../prover/coreDataset.js";
 import { InvalidDatasetError } from "../prover/errors.js";
 import { loadChannelSchema } from "../prover/loadChannelSchema.js";
@@ -16,8 +16,11 @@ import {
   type SignedAuthorization,
 } from "./certificationTypedData.js";
 import { AlreadyCertifiedError, BadUserInputError, UnknownProviderError } from "./errors.js";
+import { meterInvocation } from "./evolution/meterInvocation.js";
+import { observeUnknownChannels } from "./evolution/observeUnknownChannels.js";
 import { fromChainError } from "./fromChainError.js";
 import type { HubServices } from "./HubServices.js";
+import { resolveChannelSchema } from "./resolveChannelSchema.js";
 import { sendAndWaitIndexed } from "./sendAndWaitIndexed.js";
 import { chainNow, verifySignedAuthorization } from "./verifySignedAuthorization.js";
 
@@ -89,8 +92,11 @@ type PreparedCertification = {
   typedDataFor: (nonce: bigint, deadline: bigint) => ReturnType<typeof certificationTypedData>;
 };
 
-/** The submission as the prover takes it: the dataset, its schema and domain, the thresholds asked for. */
-function claimInputsOf(input: CertifyCoreInput) {
+/**
+ * The submission as the prover takes it: the dataset, its schema and domain, the thresholds asked for. `resolved`:
+ * the schema `resolveChannelSchema` chose (an approved extension when the readings carry its channels).
+ */
+function claimInputsOf(input: CertifyCoreInput, resolved?: ChannelSchema) {
   const t = input.thresholds ?? {};
   return {
     dataset: {
@@ -99,7 +105,7 @@ function claimInputsOf(input: CertifyCoreInput) {
       deadlineSeconds: input.deadlineSeconds,
       readings: input.readings.map(toCoreReading),
     },
-    schema: loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID),
+    schema: resolved ?? loadChannelSchema(input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID),
     domain: CORE_DOMAINS[input.domain],
     thresholds: {
       minIntegrityBps: t.integrityBps ?? undefined,
@@ -118,25 +124,24 @@ function claimInputsOf(input: CertifyCoreInput) {
 async function prepareCertification(
   input: CertifyCoreInput,
   hub: HubServices,
+  phase: "typedData" | "certify",
 ): Promise<PreparedCertification> {
-  const { dataset, schema, domain, thresholds } = claimInputsOf(input);
   const { publicClient, deployment } = hub;
-  const floors = await publicClient
-    .readContract({
-      address: deployment.contracts.DerivationRules.address,
-      abi: derivationRulesAbi,
-      functionName: "floorsOf",
-      args: [domain],
-    })
-    .catch((error: unknown) => {
-      throw fromChainError(error);
-    });
-  const prepared = prepareCoreClaim({
-    dataset,
-    domain,
-    schema,
-    floors,
-    thresholds,
+  // The domain's dataset validator component: parse, check against the schema and the domain's floors.
+  const { dataset, prepared } = await meterDatasetValidation(input, hub, phase, async () => {
+    const resolved = await resolveChannelSchema(input, hub);
+    const { dataset, schema, domain, thresholds } = claimInputsOf(input, resolved);
+    const floors = await publicClient
+      .readContract({
+        address: deployment.contracts.DerivationRules.address,
+        abi: derivationRulesAbi,
+        functionName: "floorsOf",
+        args: [domain],
+      })
+      .catch((error: unknown) => {
+        throw fromChainError(error);
+      });
+    return { dataset, prepared: prepareCoreClaim({ dataset, domain, schema, floors, thresholds }) };
   });
 
   const registry = {
@@ -191,7 +196,7 @@ export async function certifyCoreTypedData(
   hub: HubServices,
   { deadline }: CertifyCoreTypedDataOptions = {},
 ): Promise<CertifyCoreTypedDataReturnType> {
-  const c = await prepareCertification(input, hub);
+  const c = await prepareCertification(input, hub, "typedData");
   const until =
     deadline === undefined || deadline === null
       ? c.now + BigInt(DEFAULT_SIGNATURE_TTL_SECONDS)
@@ -220,7 +225,7 @@ export async function certifyCore(
 ): Promise<CertifyCoreReturnType> {
   let c: PreparedCertification;
   try {
-    c = await prepareCertification(input, hub);
+    c = await prepareCertification(input, hub, "certify");
   } catch (error) {
     // The outcome is decided and goes back at once, unchanged. Whether the provider signed this refused claim takes
     // reads and a signature check the refusal never needed, so the record follows in the background (never throws).
@@ -342,7 +347,8 @@ async function recordRefusedSubmission(
   if (store === undefined || !(error instanceof BaseError) || !REFUSED_DATA_CODES.includes(error.code))
     return;
   try {
-    const { dataset, schema, domain, thresholds: asked } = claimInputsOf(input);
+    const resolved = await resolveChannelSchema(input, hub);
+    const { dataset, schema, domain, thresholds: asked } = claimInputsOf(input, resolved);
     // Without floors or asked thresholds the claim settles at what the data achieves; the asked ones go back in.
     const { claim: achieved } = prepareCoreClaim({ dataset, domain, schema });
     const claim = {
@@ -390,6 +396,52 @@ async function recordRefusedSubmission(
   } catch {
     // Not the provider's signature (or the chain unreadable): nothing to attribute, nothing recorded.
   }
+}
+
+/**
+ * Meters one dataset validation as the domain's validator component (`agricultural-validator`,
+ * `industrial-validator`), scenario `schema:<id>` (the schema it validated against). A refusal carrying channels the
+ * schema lacks is recorded with them (`details.unknownChannels`, their decimals, the provider) and under the scenario
+ * of the extension it asks for (`schema:<id>-<kebab channel>`, the extended schema's id), so the schema-extension
+ * detector sees it and the adaptation cycle runs from it; the caller still gets INVALID_DATASET. Both the typed-data
+ * query and the mutation validate (`details.phase`).
+ */
+function meterDatasetValidation<T extends { prepared: PrepareCoreClaimReturnType }>(
+  input: CertifyCoreInput,
+  hub: HubServices,
+  phase: "typedData" | "certify",
+  validate: () => Promise<T>,
+): Promise<T> {
+  const requested = input.schema ?? DEFAULT_CHANNEL_SCHEMA_ID;
+  const unknownChannels = () => {
+    try {
+      return observeUnknownChannels(input.readings, loadChannelSchema(requested));
+    } catch {
+      return undefined;
+    }
+  };
+  return meterInvocation(
+    hub,
+    `${String(input.domain).toLowerCase()}-validator`,
+    {
+      scenario: `schema:${requested}`,
+      configuration: { schema: requested, domain: input.domain },
+      details: { provider: input.provider, phase },
+      scenarioOnError: () => {
+        const unknown = unknownChannels();
+        return unknown === undefined
+          ? undefined
+          : `schema:${[requested, ...unknown.unknownChannels.map(kebabCase)].join("-")}`;
+      },
+      detailsOnError: unknownChannels,
+    },
+    validate,
+    ({ prepared }) => ({ scenario: `schema:${prepared.schema.definition.id}` }),
+  );
+}
+
+function kebabCase(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 }
 
 /** A reading's channels arrive as a list of { name, value }; the prover takes them by name. */

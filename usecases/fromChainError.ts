@@ -121,6 +121,7 @@ const revertCodes: Record<string, ErrorCode> = {
   EpochAlreadySettled: "EPOCH_ALREADY_SETTLED",
   PoolInsufficient: "EVOLUTION_POOL_INSUFFICIENT",
   InvalidRewardCurve: "BAD_USER_INPUT",
+  EvolutionPoolAlreadySet: "CHAIN_REJECTED",
 };
 
 /**

@@ -17,6 +17,7 @@ import {
   derivationKinds,
 } from "./buildModelInput.js";
 import { BadUserInputError, NotAuthorizedError, RuleNotMetError } from "./errors.js";
+import { meterInvocation } from "./evolution/meterInvocation.js";
 import { fromChainError } from "./fromChainError.js";
 import type { HubServices } from "./HubServices.js";
 import { chainNow } from "./verifySignedAuthorization.js";
@@ -36,6 +37,23 @@ export function channelMaskOf(kind: DerivationKindName): number {
     if (index < 0) throw new Error(`${schema.id} has no channel ${name}, which ${kind} needs`);
     return mask | (1 << index);
   }, 0);
+}
+
+/** The hub's model service component serving each kind (`services/hubComponents.ts`). */
+export const MODEL_COMPONENTS: Record<DerivationKindName, string> = {
+  PLANTING_PLAN: "planting-model",
+  MARKET_FORECAST: "market-model",
+  FAULT_WARNING_MODEL: "fault-model",
+};
+
+/**
+ * A model's own held-out accuracy, when its output carries one: the market forecast's backtest of the last season
+ * (`backtest.holtWinters.mape`, percent) → 1 − MAPE/100, floored at 0. Other models measure nothing: null.
+ */
+export function backtestAccuracyOf(output: unknown): number | null {
+  const mape = (output as { backtest?: { holtWinters?: { mape?: unknown } } | null } | null)?.backtest
+    ?.holtWinters?.mape;
+  return typeof mape === "number" && Number.isFinite(mape) ? Math.max(0, 1 - mape / 100) : null;
 }
 
 const ATTRIBUTES = { 1: "integrity", 2: "timeliness", 3: "continuity" } as const;
@@ -122,36 +140,49 @@ export async function prepareDerivation(
   if (certificates.some((c) => c.domain !== domain))
     throw new BadUserInputError("certificateIds", "mixes domains");
 
-  const rules = { address: deployment.contracts.DerivationRules.address, abi: derivationRulesAbi } as const;
-  const ruleId = await read(
-    publicClient.readContract({ ...rules, functionName: "activeRuleFor", args: [domain, spec.kind] }),
-  );
-  if (ruleId === 0n)
-    throw new RuleNotMetError(`no active rule derives ${kind} from domain ${domain} certificates`, {
-      kind,
-      domain,
-    });
-  const rule = await read(publicClient.readContract({ ...rules, functionName: "rule", args: [ruleId] }));
-  const attribute = ATTRIBUTES[rule.attribute as 1 | 2 | 3];
-  certificates.forEach((c, i) => {
-    const proven =
-      rule.attribute === 1
-        ? c.minIntegrityBps
-        : rule.attribute === 2
-          ? c.minTimelinessBps
-          : c.minContinuityBps;
-    if (proven < rule.thresholdBps)
-      throw new RuleNotMetError(
-        `certificate ${ids[i]} proves ${attribute} ${proven} bps; rule ${ruleId} (${kind}) needs ${rule.thresholdBps}`,
-        {
-          ruleId: ruleId.toString(),
-          certificateId: ids[i]?.toString(),
-          attribute,
-          proven,
-          required: rule.thresholdBps,
-        },
+  // The node-voted derivation rules component: the active rule for (domain, kind) and the certificates against it.
+  const { ruleId, rule, attribute } = await meterInvocation(
+    hub,
+    "derivation-rules",
+    { scenario: `kind:${kind}`, configuration: { domain, kind } },
+    async () => {
+      const rules = {
+        address: deployment.contracts.DerivationRules.address,
+        abi: derivationRulesAbi,
+      } as const;
+      const ruleId = await read(
+        publicClient.readContract({ ...rules, functionName: "activeRuleFor", args: [domain, spec.kind] }),
       );
-  });
+      if (ruleId === 0n)
+        throw new RuleNotMetError(`no active rule derives ${kind} from domain ${domain} certificates`, {
+          kind,
+          domain,
+        });
+      const rule = await read(publicClient.readContract({ ...rules, functionName: "rule", args: [ruleId] }));
+      const attribute = ATTRIBUTES[rule.attribute as 1 | 2 | 3];
+      certificates.forEach((c, i) => {
+        const proven =
+          rule.attribute === 1
+            ? c.minIntegrityBps
+            : rule.attribute === 2
+              ? c.minTimelinessBps
+              : c.minContinuityBps;
+        if (proven < rule.thresholdBps)
+          throw new RuleNotMetError(
+            `certificate ${ids[i]} proves ${attribute} ${proven} bps; rule ${ruleId} (${kind}) needs ${rule.thresholdBps}`,
+            {
+              ruleId: ruleId.toString(),
+              certificateId: ids[i]?.toString(),
+              attribute,
+              proven,
+              required: rule.thresholdBps,
+            },
+          );
+      });
+      return { ruleId, rule, attribute };
+    },
+    ({ ruleId }) => ({ details: { ruleId: ruleId.toString() } }),
+  );
 
   const schema = loadChannelSchema(derivationSchemas[kind]);
   const channelMask = channelMaskOf(kind);
@@ -185,7 +216,14 @@ export async function prepareDerivation(
 
   const { modelId, input } = buildModelInput({ kind, parameters, features: cores.map((c) => c.features) });
   const model = getModel(modelId);
-  const run = runModel(model, input);
+  // The kind's model service component; accuracy only where the model measures itself against held-out data.
+  const run = meterInvocation(
+    hub,
+    MODEL_COMPONENTS[kind],
+    { scenario: `kind:${kind}`, configuration: { model: modelId, versionHash: model.versionHash } },
+    () => runModel(model, input),
+    ({ output }) => ({ accuracy: backtestAccuracyOf(output) }),
+  );
   const providerNonce =
     nonce ??
     (await read(

@@ -66,6 +66,15 @@ describe("Postgres roles on a running stack", () => {
     const rows = await analyst`select id::text, min_integrity_bps from caldera.certificate`;
     expect(rows).toEqual([{ id: certificateId, min_integrity_bps: expect.any(Number) }]);
     expect(await analyst`select count(*)::int as n from caldera_hub.dataset_summary`).toEqual([{ n: 1 }]);
+    // The dataset's validation was metered: analysts see it in the telemetry view (flushed within a second).
+    await expect
+      .poll(
+        async () =>
+          await analyst`select component, success from caldera_hub.component_telemetry
+            where component = 'agricultural-validator' and success limit 1`,
+        { timeout: 10_000 },
+      )
+      .toEqual([{ component: "agricultural-validator", success: true }]);
   });
 
   it("gives analysts no way to write, drop, reach ponder's build schema or the hub's tables, or run programs", async () => {
@@ -88,6 +97,7 @@ describe("Postgres roles on a running stack", () => {
       `update "${build}".certificate set min_integrity_bps = 10000`,
       `select * from caldera_hub.dataset`,
       `select * from caldera_hub.derivation`,
+      `select caller, details from caldera_hub.component_invocation`,
       `copy (select 1) to program 'id'`,
       `select pg_read_file('postgresql.conf')`,
       `alter role caldera_analyst connection limit -1`,

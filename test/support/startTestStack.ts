@@ -16,9 +16,11 @@ export async function startTestStack(
   options: Pick<StartStackParameters, "restart" | "logger"> & {
     /** Mutation rate limits; default: loose, since tests send many mutations from one address at once. */
     rateLimits?: RateLimits | undefined;
+    /** The kernel tuning the prover (caldera.config.json `evolution`); default off, as the risk publisher is. */
+    evolution?: CalderaConfig["evolution"] | undefined;
   } = {},
 ): Promise<TestStack> {
-  const { rateLimits = { mutationsPerMinute: 10_000, burst: 1_000 }, ...stackOptions } = options;
+  const { rateLimits = { mutationsPerMinute: 10_000, burst: 1_000 }, evolution, ...stackOptions } = options;
   const dataDir = mkdtempSync(join(tmpdir(), "caldera-test-"));
   const config: CalderaConfig = {
     ports: { gateway: 0, subgraph: 0, indexer: 0, postgres: 0, anvil: 0 },
@@ -26,6 +28,7 @@ export async function startTestStack(
     partners,
     maxIndexerLagBlocks: 2,
     rateLimits,
+    ...(evolution ? { evolution } : {}),
   };
   const lines: string[] = [];
   let stack: Stack;

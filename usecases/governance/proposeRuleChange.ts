@@ -1,7 +1,14 @@
 import { type Address, type Hex, parseEventLogs, type TypedDataDefinition } from "viem";
-import { derivationRulesAbi, ecosystemRegistryAbi, marginVaultAbi } from "../../contracts/generated/abis.js";
+import {
+  componentRegistryAbi,
+  derivationRulesAbi,
+  ecosystemRegistryAbi,
+  marginVaultAbi,
+} from "../../contracts/generated/abis.js";
 import { DEFAULT_SIGNATURE_TTL_SECONDS, type SignedAuthorization } from "../certificationTypedData.js";
 import { BadUserInputError, BelowProposalThresholdError, ProposalAlreadyExistsError } from "../errors.js";
+import { channelSchemaRegistryOf } from "../evolution/channelSchemaRegistryOf.js";
+import { loadSchemaExtensions } from "../evolution/loadSchemaExtensions.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
 import { chainNow, verifySignedAuthorization } from "../verifySignedAuthorization.js";
@@ -50,6 +57,9 @@ export function governedTargets(hub: HubServices): GovernedTargets {
     ecosystemRegistry: contracts.EcosystemRegistry?.address,
     riskFeatureRegistry: contracts.RiskFeatureRegistry?.address,
     marginVault: contracts.MarginVault?.address,
+    channelSchemaRegistry: channelSchemaRegistryOf(hub.deployment)?.address,
+    componentRegistry: contracts.ComponentRegistry?.address,
+    evolutionPool: contracts.EvolutionPool?.address,
   };
 }
 
@@ -68,6 +78,7 @@ function ruleReader(hub: HubServices): RuleReader {
     floors: (domain) =>
       fromChain(hub.publicClient.readContract({ ...rules, functionName: "floorsOf", args: [domain] })),
     ...riskRuleReader(hub),
+    schemaExtensions: () => loadSchemaExtensions(hub),
   };
 }
 
@@ -82,7 +93,36 @@ function riskRuleReader(hub: HubServices): Partial<RuleReader> {
   ) => fromChain(hub.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>);
   const vault = targets.marginVault;
   const registry = targets.ecosystemRegistry;
+  const components = targets.componentRegistry;
   return {
+    componentParameters:
+      components === undefined
+        ? undefined
+        : async () => {
+            const [
+              poolShareBps,
+              minPledge,
+              absorptionCompensation,
+              absorptionWindow,
+              attestationQuorum,
+              minAttesterStake,
+            ] = await Promise.all([
+              read<number>(components, componentRegistryAbi, "poolShareBps"),
+              read<bigint>(components, componentRegistryAbi, "minPledge"),
+              read<bigint>(components, componentRegistryAbi, "absorptionCompensation"),
+              read<bigint>(components, componentRegistryAbi, "absorptionWindow"),
+              read<number>(components, componentRegistryAbi, "attestationQuorum"),
+              read<bigint>(components, componentRegistryAbi, "minAttesterStake"),
+            ]);
+            return {
+              poolShareBps,
+              minPledge,
+              absorptionCompensation,
+              absorptionWindow,
+              attestationQuorum,
+              minAttesterStake,
+            };
+          },
     marginParameters:
       vault === undefined
         ? undefined

@@ -1,14 +1,17 @@
 import { type Address, decodeFunctionData, parseEther } from "viem";
 import { describe, expect, it } from "vitest";
 import {
+  componentRegistryAbi,
   creditVaultAbi,
   derivativeMarketAbi,
   ecosystemRegistryAbi,
+  evolutionPoolAbi,
   marginVaultAbi,
   riskFeatureRegistryAbi,
 } from "../../contracts/generated/abis.js";
 import { BadUserInputError } from "../errors.js";
 import {
+  type ComponentParameters,
   decodeGovernanceAction,
   encodeRuleChange,
   type GovernedTargets,
@@ -171,7 +174,7 @@ describe("circulation proposal kinds", () => {
   it("still takes exactly one change, now among fifteen kinds", async () => {
     const error = await refusal({ setPoolShare: { shareBps: 1 }, setInterestRate: { rateBps: 1 } });
     expect(error.message).toMatch(
-      /exactly one of .*setCreditTerm, admitEcosystem, .*setMinAttesterStake \(got setPoolShare, setInterestRate\)/,
+      /exactly one of .*setCreditTerm, admitEcosystem, .*setMinAttesterStake, .*\(got setPoolShare, setInterestRate\)/,
     );
     expect((await refusal({})).message).toMatch(/got none/);
   });
@@ -338,5 +341,162 @@ describe("cross-domain risk proposal kinds", () => {
       (await riskRefusal({ setAttestationQuorum: { quorum: 1 }, setMinAttesterStake: { amount: "1" } }))
         .message,
     ).toContain("exactly one of");
+  });
+});
+
+describe("capability evolution proposal kinds", () => {
+  const evolutionTargets: GovernedTargets = {
+    ...targets,
+    componentRegistry: "0x0DCd1Bf9A1b36cE34237eEaFef220932846BCD82" as Address,
+    evolutionPool: "0x9A676e781A523b5d0C0e43731313A708CB607508" as Address,
+  };
+  const current: ComponentParameters = {
+    poolShareBps: 2_000,
+    minPledge: parseEther("1000"),
+    absorptionCompensation: parseEther("800"),
+    absorptionWindow: 7n * 86_400n,
+    attestationQuorum: 2,
+    minAttesterStake: parseEther("10000"),
+  };
+  const reads: RuleReader = { ...noReads, componentParameters: async () => current };
+  const encodeEvolution = (change: RuleChangeInput, to: GovernedTargets = evolutionTargets) =>
+    encodeRuleChange(change, to, reads);
+  async function evolutionRefusal(change: RuleChangeInput, to: GovernedTargets = evolutionTargets) {
+    const error = await encodeRuleChange(change, to, reads).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadUserInputError);
+    return error as BadUserInputError;
+  }
+  const seedTiers = [
+    { minImprovementBps: 2_000, reward: parseEther("700") },
+    { minImprovementBps: 3_000, reward: parseEther("1000") },
+    { minImprovementBps: 5_000, reward: parseEther("1500") },
+  ];
+
+  it("sets the component parameters, keeping the terms left out, and decodes them back", async () => {
+    const encoded = await encodeEvolution({
+      setComponentParameters: { poolShareBps: 2_500, absorptionCompensation: parseEther("900").toString() },
+    });
+    expect(encoded.target).toBe(evolutionTargets.componentRegistry);
+    expect(decodeFunctionData({ abi: componentRegistryAbi, data: encoded.calldata })).toMatchObject({
+      functionName: "setComponentParameters",
+      args: [2_500, parseEther("1000"), parseEther("900"), 7n * 86_400n],
+    });
+    expect(encoded.summary).toBe(
+      "Set the component parameters: 25% of each paid invocation fee to the evolution pool, minimum pledge 1,000 ERA, absorption compensation 900 ERA, absorption window 7 days",
+    );
+    expect(decodeGovernanceAction(encoded, { ...evolutionTargets, governor })).toMatchObject({
+      contract: "ComponentRegistry",
+      signature: "setComponentParameters(uint16,uint256,uint256,uint64)",
+      summary:
+        "25% of each paid invocation fee to the evolution pool, minimum pledge 1,000 ERA, absorption compensation 900 ERA, absorption window 7 days",
+    });
+  });
+
+  it("sets the evolution attestation through ComponentRegistry.setAttestationParameters", async () => {
+    const encoded = await encodeEvolution({ setEvolutionAttestation: { quorum: 3 } });
+    expect(encoded.target).toBe(evolutionTargets.componentRegistry);
+    expect(decodeFunctionData({ abi: componentRegistryAbi, data: encoded.calldata })).toMatchObject({
+      functionName: "setAttestationParameters",
+      args: [3, parseEther("10000")],
+    });
+    expect(encoded.summary).toBe(
+      "Absorptions and evolution epochs need 3 node attestations (each node staking at least 10,000 ERA)",
+    );
+    expect(decodeGovernanceAction(encoded, { ...evolutionTargets, governor })?.summary).toBe(
+      "3 node attestations (each node staking at least 10,000 ERA)",
+    );
+  });
+
+  it("sets the reward curve and the slash rate on EvolutionPool and decodes them back", async () => {
+    const curve = await encodeEvolution({
+      setRewardCurve: { tiers: seedTiers, scenarioRangeStep: 3, scenarioReward: parseEther("700") },
+    });
+    expect(curve.target).toBe(evolutionTargets.evolutionPool);
+    expect(decodeFunctionData({ abi: evolutionPoolAbi, data: curve.calldata })).toMatchObject({
+      functionName: "setRewardCurve",
+      args: [seedTiers, 3, parseEther("700")],
+    });
+    expect(curve.summary).toBe(
+      "Evolution rewards: ≥ 20% faster → 700 ERA, ≥ 30% faster → 1,000 ERA, ≥ 50% faster → 1,500 ERA; scenario range +3 → 700 ERA",
+    );
+    expect(decodeGovernanceAction(curve, { ...evolutionTargets, governor })).toMatchObject({
+      contract: "EvolutionPool",
+      signature: "setRewardCurve((uint16,uint256)[],uint16,uint256)",
+      summary: curve.summary.replace("Evolution rewards: ", ""),
+    });
+
+    const slash = await encodeEvolution({ setSlashBps: { slashBps: 750 } });
+    expect(slash.target).toBe(evolutionTargets.evolutionPool);
+    expect(decodeFunctionData({ abi: evolutionPoolAbi, data: slash.calldata })).toMatchObject({
+      functionName: "setSlashBps",
+      args: [750],
+    });
+    expect(slash.summary).toBe(
+      "A component missing the evolution standard loses 7.5% of the pledge (rounded up)",
+    );
+    expect(decodeGovernanceAction(slash, { ...evolutionTargets, governor })?.summary).toBe(
+      "evolution slash 7.5% of the pledge (rounded up)",
+    );
+  });
+
+  it("refuses what the contracts would revert, naming the field", async () => {
+    const field = async (change: RuleChangeInput) => (await evolutionRefusal(change)).details?.field;
+    expect(await field({ setComponentParameters: { poolShareBps: 10_001 } })).toBe(
+      "setComponentParameters.poolShareBps",
+    );
+    expect(await field({ setComponentParameters: { minPledge: "-1" } })).toBe(
+      "setComponentParameters.minPledge",
+    );
+    expect(await field({ setComponentParameters: { absorptionWindowSeconds: 2n ** 64n } })).toBe(
+      "setComponentParameters.absorptionWindowSeconds",
+    );
+    expect(await field({ setEvolutionAttestation: { quorum: 0 } })).toBe("setEvolutionAttestation.quorum");
+    expect(await field({ setSlashBps: { slashBps: 0 } })).toBe("setSlashBps.slashBps");
+    expect(await field({ setSlashBps: { slashBps: 10_001 } })).toBe("setSlashBps.slashBps");
+    const curve = (tiers: { minImprovementBps: number; reward: bigint }[], step = 3) => ({
+      setRewardCurve: { tiers, scenarioRangeStep: step, scenarioReward: parseEther("700") },
+    });
+    expect(await field(curve(seedTiers, 0))).toBe("setRewardCurve.scenarioRangeStep");
+    expect(await field(curve([{ minImprovementBps: 0, reward: 1n }]))).toBe(
+      "setRewardCurve.tiers.0.minImprovementBps",
+    );
+    expect(await field(curve([{ minImprovementBps: 100, reward: 0n }]))).toBe(
+      "setRewardCurve.tiers.0.reward",
+    );
+    expect(await field(curve([seedTiers[1], seedTiers[0]] as typeof seedTiers))).toBe(
+      "setRewardCurve.tiers.1.minImprovementBps",
+    );
+    expect(
+      await field(
+        curve([
+          { minImprovementBps: 100, reward: 5n },
+          { minImprovementBps: 200, reward: 5n },
+        ]),
+      ),
+    ).toBe("setRewardCurve.tiers.1.reward");
+    expect(
+      await field(
+        curve(Array.from({ length: 17 }, (_, i) => ({ minImprovementBps: i + 1, reward: BigInt(i + 1) }))),
+      ),
+    ).toBe("setRewardCurve.tiers");
+    // An empty curve is allowed: only the scenario step then earns a reward.
+    expect((await encodeEvolution(curve([]))).summary).toBe(
+      "Evolution rewards: no efficiency tiers; scenario range +3 → 700 ERA",
+    );
+  });
+
+  it("refuses on a hub without the evolution group or without a parameter reader", async () => {
+    expect((await evolutionRefusal({ setSlashBps: { slashBps: 500 } }, targets)).message).toMatch(
+      /no EvolutionPool deployed/,
+    );
+    expect((await evolutionRefusal({ setEvolutionAttestation: { quorum: 2 } }, targets)).message).toMatch(
+      /no ComponentRegistry deployed/,
+    );
+    const error = await encodeRuleChange(
+      { setComponentParameters: { poolShareBps: 1 } },
+      evolutionTargets,
+      noReads,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BadUserInputError);
   });
 });

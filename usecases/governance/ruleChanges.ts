@@ -1,16 +1,29 @@
-import { type Address, decodeFunctionData, encodeFunctionData, formatUnits, type Hex, isAddress } from "viem";
+import {
+  type Address,
+  decodeFunctionData,
+  encodeFunctionData,
+  formatUnits,
+  type Hex,
+  isAddress,
+  toFunctionSignature,
+} from "viem";
 import {
   calderaGovernorAbi,
+  channelSchemaRegistryAbi,
+  componentRegistryAbi,
   creditVaultAbi,
   derivationRulesAbi,
   derivativeMarketAbi,
   ecosystemRegistryAbi,
+  evolutionPoolAbi,
   marginVaultAbi,
   riskFeatureRegistryAbi,
 } from "../../contracts/generated/abis.js";
+import type { ChannelSchema } from "../../prover/channelSchema.js";
 import { CORE_DOMAINS } from "../../prover/coreDataset.js";
 import { type DerivationKindName, derivationKinds } from "../buildModelInput.js";
 import { BadUserInputError } from "../errors.js";
+import { describeSchemaExtension, encodeSchemaExtensionChange } from "../evolution/schemaExtensionChange.js";
 
 /** DerivationRules' quality attributes, by the names GraphQL uses. */
 export const qualityAttributes = { INTEGRITY: 1, TIMELINESS: 2, CONTINUITY: 3 } as const;
@@ -109,6 +122,44 @@ export type RuleChangeInput = {
   setAttestationQuorum?: { quorum: number } | null;
   /** setMinAttesterStake (RiskFeatureRegistry): the stake (ERA wei) an attesting node needs at the snapshot. */
   setMinAttesterStake?: { amount: bigint | string } | null;
+  /** setComponentParameters (ComponentRegistry): a parameter left out keeps its current value. */
+  setComponentParameters?: {
+    /** The share of each paid invocation fee that goes to the evolution pool. */
+    poolShareBps?: number | null | undefined;
+    /** ERA wei. */
+    minPledge?: bigint | string | null | undefined;
+    /** ERA wei, escrowed by the absorbing provider and paid to the source's on approval. */
+    absorptionCompensation?: bigint | string | null | undefined;
+    absorptionWindowSeconds?: bigint | string | number | null | undefined;
+  } | null;
+  /**
+   * setAttestationParameters (ComponentRegistry; EvolutionPool's epoch settlements read it too): node approvals
+   * needed and the stake (ERA wei) each node needs at the snapshot; a term left out keeps its current value.
+   */
+  setEvolutionAttestation?: {
+    quorum?: number | null | undefined;
+    minAttesterStake?: bigint | string | null | undefined;
+  } | null;
+  /** setRewardCurve (EvolutionPool): the whole curve, tiers strictly rising in threshold and reward. */
+  setRewardCurve?: {
+    tiers: readonly { minImprovementBps: number; reward: bigint | string }[];
+    /** A scenario range growth of at least this many earns `scenarioReward`. */
+    scenarioRangeStep: number;
+    /** ERA wei. */
+    scenarioReward: bigint | string;
+  } | null;
+  /** setSlashBps (EvolutionPool): the share of its pledge a component missing the standard loses, rounded up. */
+  setSlashBps?: { slashBps: number } | null;
+  /**
+   * approveExtension (ChannelSchemaRegistry): nodes approve a channel schema extension — the base and extended
+   * schema hashes, the extended id and its canonical JSON, checked against each other before proposing.
+   */
+  approveSchemaExtension?: {
+    baseSchemaHash: string;
+    extendedSchemaHash: string;
+    schemaId: string;
+    definition: string;
+  } | null;
 };
 
 /** The contracts a proposal may call; the circulation ones are absent on a hub deployed without derivatives. */
@@ -120,6 +171,11 @@ export type GovernedTargets = {
   ecosystemRegistry?: Address | undefined;
   riskFeatureRegistry?: Address | undefined;
   marginVault?: Address | undefined;
+  /** Capability evolution's schema extensions (the "evolution" contract group). */
+  channelSchemaRegistry?: Address | undefined;
+  /** Capability evolution's components and reward pool (the "evolution" contract group). */
+  componentRegistry?: Address | undefined;
+  evolutionPool?: Address | undefined;
 };
 
 const CHANGE_KEYS = [
@@ -138,6 +194,11 @@ const CHANGE_KEYS = [
   "setMarginParameters",
   "setAttestationQuorum",
   "setMinAttesterStake",
+  "setComponentParameters",
+  "setEvolutionAttestation",
+  "setRewardCurve",
+  "setSlashBps",
+  "approveSchemaExtension",
 ] as const;
 
 export type CurrentRule = {
@@ -161,6 +222,12 @@ export type RuleReader = {
   floors: (domain: number) => Promise<CurrentFloors>;
   /** MarginVault's current parameters (for setMarginParameters' terms left out). */
   marginParameters?: (() => Promise<MarginParameters>) | undefined;
+  /** ComponentRegistry's current parameters (for setComponentParameters' and setEvolutionAttestation's). */
+  componentParameters?: (() => Promise<ComponentParameters>) | undefined;
+  /** Channel schema extensions the hub accepts (an extension may extend one approved before). */
+  schemaExtensions?:
+    | (() => Promise<readonly { schema: ChannelSchema; extendedSchemaHash: string }[]>)
+    | undefined;
   /** EcosystemRegistry: how many ecosystems exist (ids 1..count), and the ecosystem an operator runs (0: none). */
   ecosystemCount?: (() => Promise<number>) | undefined;
   ecosystemOf?: ((operator: Address) => Promise<number>) | undefined;
@@ -175,6 +242,19 @@ export type MarginParameters = {
   unlockDelay: bigint;
   caseQuorumBps: number;
 };
+
+/** ComponentRegistry's governed parameters (ERA wei and seconds). */
+export type ComponentParameters = {
+  poolShareBps: number;
+  minPledge: bigint;
+  absorptionCompensation: bigint;
+  absorptionWindow: bigint;
+  attestationQuorum: number;
+  minAttesterStake: bigint;
+};
+
+/** EvolutionPool.MAX_REWARD_TIERS. */
+export const MAX_REWARD_TIERS = 16;
 
 /** MarginVault.MIN_REVIEW_WINDOW and MAX_REVIEW_WINDOW; EcosystemRegistry's field limits. */
 export const MIN_REVIEW_WINDOW_SECONDS = 3_600n;
@@ -254,6 +334,10 @@ export async function encodeRuleChange(
   if (circulation !== undefined) return circulation;
   const risk = await encodeRiskChange(change, targets, reader);
   if (risk !== undefined) return risk;
+  const evolution = await encodeEvolutionChange(change, targets, reader);
+  if (evolution !== undefined) return evolution;
+  const schemaExtension = await encodeSchemaExtensionChange(change, targets, reader);
+  if (schemaExtension !== undefined) return schemaExtension;
   const { derivationRules } = targets;
   const call = (functionName: string, args: readonly unknown[]) =>
     encodeFunctionData({ abi: derivationRulesAbi, functionName, args } as never) as Hex;
@@ -573,6 +657,178 @@ async function encodeRiskChange(
   return undefined;
 }
 
+const describeComponentParameters = (
+  p: Omit<ComponentParameters, "attestationQuorum" | "minAttesterStake">,
+) =>
+  `${percent(p.poolShareBps)} of each paid invocation fee to the evolution pool, minimum pledge ${eraText(
+    p.minPledge,
+  )}, absorption compensation ${eraText(p.absorptionCompensation)}, absorption window ${durationText(
+    p.absorptionWindow,
+  )}`;
+
+const describeEvolutionAttestation = (quorum: number, minStake: bigint) =>
+  `${quorum} node attestation${quorum === 1 ? "" : "s"} (each node staking at least ${eraText(minStake)})`;
+
+const describeRewardCurve = (
+  tiers: readonly { minImprovementBps: number; reward: bigint }[],
+  step: number,
+  scenarioReward: bigint,
+) =>
+  `${
+    tiers.length === 0
+      ? "no efficiency tiers"
+      : tiers.map((t) => `≥ ${percent(t.minImprovementBps)} faster → ${eraText(t.reward)}`).join(", ")
+  }; scenario range +${step} → ${eraText(scenarioReward)}`;
+
+const describeSlash = (bps: number) => `${percent(bps)} of the pledge (rounded up)`;
+
+/**
+ * Capability evolution's parameters (ComponentRegistry's component and attestation parameters, EvolutionPool's
+ * reward curve and slash rate), checked as the contracts check them; undefined when the change is not one of them.
+ */
+async function encodeEvolutionChange(
+  change: RuleChangeInput,
+  targets: GovernedTargets,
+  reader: RuleReader,
+): Promise<EncodedRuleChange | undefined> {
+  const deployedAt = (address: Address | undefined, contract: string, field: string) => {
+    if (address === undefined) throw new BadUserInputError(field, `this hub has no ${contract} deployed`);
+    return address;
+  };
+  const call = (abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
+    encodeFunctionData({ abi, functionName, args } as never) as Hex;
+  const current = (field: string) => {
+    if (reader.componentParameters === undefined)
+      throw new BadUserInputError(field, "cannot be checked: this hub reads no ComponentRegistry");
+    return reader.componentParameters();
+  };
+
+  if (change.setComponentParameters) {
+    const given = change.setComponentParameters;
+    const target = deployedAt(targets.componentRegistry, "ComponentRegistry", "setComponentParameters");
+    const now = await current("setComponentParameters");
+    const pick = (field: keyof typeof given, was: bigint, max: bigint) => {
+      const value = given[field];
+      return value === undefined || value === null
+        ? was
+        : uintOf(`setComponentParameters.${field}`, value as bigint | string | number, max);
+    };
+    const next = {
+      poolShareBps: given.poolShareBps ?? now.poolShareBps,
+      minPledge: pick("minPledge", now.minPledge, MAX_UINT256),
+      absorptionCompensation: pick("absorptionCompensation", now.absorptionCompensation, MAX_UINT256),
+      absorptionWindow: pick("absorptionWindowSeconds", now.absorptionWindow, MAX_UINT64),
+    };
+    checkInt("setComponentParameters.poolShareBps", next.poolShareBps, 0, MAX_BPS);
+    return {
+      target,
+      calldata: call(componentRegistryAbi, "setComponentParameters", [
+        next.poolShareBps,
+        next.minPledge,
+        next.absorptionCompensation,
+        next.absorptionWindow,
+      ]),
+      summary: `Set the component parameters: ${describeComponentParameters(next)}`,
+    };
+  }
+  if (change.setEvolutionAttestation) {
+    const given = change.setEvolutionAttestation;
+    const target = deployedAt(targets.componentRegistry, "ComponentRegistry", "setEvolutionAttestation");
+    const now = await current("setEvolutionAttestation");
+    const quorum = given.quorum ?? now.attestationQuorum;
+    checkInt("setEvolutionAttestation.quorum", quorum, 1, 65_535);
+    const minStake =
+      given.minAttesterStake === undefined || given.minAttesterStake === null
+        ? now.minAttesterStake
+        : uintOf("setEvolutionAttestation.minAttesterStake", given.minAttesterStake, MAX_UINT256);
+    return {
+      target,
+      calldata: call(componentRegistryAbi, "setAttestationParameters", [quorum, minStake]),
+      summary: `Absorptions and evolution epochs need ${describeEvolutionAttestation(quorum, minStake)}`,
+    };
+  }
+  if (change.setRewardCurve) {
+    const { scenarioRangeStep } = change.setRewardCurve;
+    const target = deployedAt(targets.evolutionPool, "EvolutionPool", "setRewardCurve");
+    const given = change.setRewardCurve.tiers;
+    if (!Array.isArray(given) || given.length > MAX_REWARD_TIERS)
+      throw new BadUserInputError(
+        "setRewardCurve.tiers",
+        `must be a list of at most ${MAX_REWARD_TIERS} tiers`,
+      );
+    const tiers = given.map((tier, i) => {
+      checkInt(`setRewardCurve.tiers.${i}.minImprovementBps`, tier.minImprovementBps, 1, MAX_BPS);
+      return {
+        minImprovementBps: tier.minImprovementBps,
+        reward: uintOf(`setRewardCurve.tiers.${i}.reward`, tier.reward, MAX_UINT256),
+      };
+    });
+    for (const [i, tier] of tiers.entries()) {
+      const before = tiers[i - 1];
+      if (tier.reward === 0n)
+        throw new BadUserInputError(`setRewardCurve.tiers.${i}.reward`, "must be above 0");
+      if (before !== undefined && tier.minImprovementBps <= before.minImprovementBps)
+        throw new BadUserInputError(
+          `setRewardCurve.tiers.${i}.minImprovementBps`,
+          `must be above the previous tier's ${before.minImprovementBps}`,
+        );
+      if (before !== undefined && tier.reward <= before.reward)
+        throw new BadUserInputError(
+          `setRewardCurve.tiers.${i}.reward`,
+          `must be above the previous tier's ${before.reward}`,
+        );
+    }
+    checkInt("setRewardCurve.scenarioRangeStep", scenarioRangeStep, 1, 65_535);
+    const scenarioReward = uintOf(
+      "setRewardCurve.scenarioReward",
+      change.setRewardCurve.scenarioReward,
+      MAX_UINT256,
+    );
+    return {
+      target,
+      calldata: call(evolutionPoolAbi, "setRewardCurve", [tiers, scenarioRangeStep, scenarioReward]),
+      summary: `Evolution rewards: ${describeRewardCurve(tiers, scenarioRangeStep, scenarioReward)}`,
+    };
+  }
+  if (change.setSlashBps) {
+    const target = deployedAt(targets.evolutionPool, "EvolutionPool", "setSlashBps");
+    checkInt("setSlashBps.slashBps", change.setSlashBps.slashBps, 1, MAX_BPS);
+    return {
+      target,
+      calldata: call(evolutionPoolAbi, "setSlashBps", [change.setSlashBps.slashBps]),
+      summary: `A component missing the evolution standard loses ${describeSlash(change.setSlashBps.slashBps)}`,
+    };
+  }
+  return undefined;
+}
+
+function summariseEvolutionCall(functionName: string, args: readonly unknown[]): string | null {
+  switch (functionName) {
+    case "setComponentParameters":
+      return describeComponentParameters({
+        poolShareBps: Number(args[0]),
+        minPledge: args[1] as bigint,
+        absorptionCompensation: args[2] as bigint,
+        absorptionWindow: args[3] as bigint,
+      });
+    case "setAttestationParameters":
+      return describeEvolutionAttestation(Number(args[0]), args[1] as bigint);
+    case "setRewardCurve":
+      return describeRewardCurve(
+        (args[0] as readonly { minImprovementBps: number; reward: bigint }[]).map((t) => ({
+          minImprovementBps: Number(t.minImprovementBps),
+          reward: t.reward,
+        })),
+        Number(args[1]),
+        args[2] as bigint,
+      );
+    case "setSlashBps":
+      return `evolution slash ${describeSlash(Number(args[0]))}`;
+    default:
+      return null;
+  }
+}
+
 const describeAdmitEcosystem = (name: string, operator: string, subgraphUrl: string) =>
   `Admit ecosystem "${name}" (operator ${operator}${subgraphUrl ? `, subgraph ${subgraphUrl}` : ", no subgraph"})`;
 
@@ -595,6 +851,8 @@ function summariseRiskCall(functionName: string, args: readonly unknown[]): stri
       return `attestation quorum ${args[0]}`;
     case "setMinAttesterStake":
       return `attester stake ${eraText(args[0] as bigint)}`;
+    case "approveExtension":
+      return describeSchemaExtension(String(args[2]), String(args[3]));
     default:
       return null;
   }
@@ -658,6 +916,13 @@ export function decodeGovernanceAction(
     { name: "EcosystemRegistry", address: contracts.ecosystemRegistry, abi: ecosystemRegistryAbi },
     { name: "RiskFeatureRegistry", address: contracts.riskFeatureRegistry, abi: riskFeatureRegistryAbi },
     { name: "MarginVault", address: contracts.marginVault, abi: marginVaultAbi },
+    {
+      name: "ChannelSchemaRegistry",
+      address: contracts.channelSchemaRegistry,
+      abi: channelSchemaRegistryAbi,
+    },
+    { name: "ComponentRegistry", address: contracts.componentRegistry, abi: componentRegistryAbi },
+    { name: "EvolutionPool", address: contracts.evolutionPool, abi: evolutionPoolAbi },
   ].find((c) => c.address !== undefined && c.address.toLowerCase() === target.toLowerCase());
   if (known === undefined) return undefined;
   let decoded: { functionName: string; args?: readonly unknown[] | undefined };
@@ -682,7 +947,11 @@ export function decodeGovernanceAction(
   return {
     contract: known.name,
     functionName: decoded.functionName,
-    signature: `${decoded.functionName}(${inputs.map((input) => input.type).join(",")})`,
+    // toFunctionSignature spells tuples out (setRewardCurve((uint16,uint256)[],uint16,uint256)), not "tuple[]".
+    signature:
+      item === undefined
+        ? `${decoded.functionName}()`
+        : toFunctionSignature(item as Parameters<typeof toFunctionSignature>[0]),
     args,
     summary:
       known.name === "DerivationRules"
@@ -691,7 +960,9 @@ export function decodeGovernanceAction(
           ? null
           : known.name === "DerivativeMarket" || known.name === "CreditVault"
             ? summariseCirculationCall(decoded.functionName, decoded.args ?? [])
-            : summariseRiskCall(decoded.functionName, decoded.args ?? []),
+            : known.name === "ComponentRegistry" || known.name === "EvolutionPool"
+              ? summariseEvolutionCall(decoded.functionName, decoded.args ?? [])
+              : summariseRiskCall(decoded.functionName, decoded.args ?? []),
   };
 }
 
