@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { type Address, formatEther, type Hex, parseEther } from "viem";
 import { BaseError } from "../errors/BaseError.js";
 import { canonicalHash } from "../models/canonicalJson.js";
+import { median } from "../models/median.js";
 import type { DeploymentManifest } from "../services/deployment.js";
+import { PROVER_KERNEL_OPTIONS } from "../usecases/evolution/createTunedProver.js";
 import agriculturalGapFilling from "../usecases/evolution/logic/modules/agriculturalGapFilling.json" with {
   type: "json",
 };
@@ -32,10 +34,8 @@ const INDUSTRIAL_COMPONENT = "Northgate machine data";
 /** The burst ends once the kernel ran its incumbent this many times in a row (or after MAX_PROOFS). */
 const SETTLED_AFTER = 3;
 const MAX_PROOFS = 48;
-/** Proofs a week later, in the epoch the demo settles. */
-const LATER_PROOFS = 4;
-/** The burst of a hub whose prover is not tuned. */
-const UNTUNED_PROOFS = 4;
+/** Proofs in the epoch before the one settled: a fresh kernel run's baseline (PROVER_KERNEL_OPTIONS.baseline). */
+const BASELINE_PROOFS = PROVER_KERNEL_OPTIONS.baseline?.steps ?? 4;
 
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const era = (wei: bigint | string) =>
@@ -136,9 +136,9 @@ export async function evolutionDemo(): Promise<number> {
 }
 
 /**
- * Certifies fresh weather windows (each a core proof) until the kernel has run its incumbent SETTLED_AFTER times in a
- * row — in the epoch before `epoch` —, then the dev chain's clock moves a week to `epoch` and LATER_PROOFS more run
- * there, on whatever the kernel settled on.
+ * Certifies fresh weather windows (each a core proof): BASELINE_PROOFS in the epoch before `epoch` — on a fresh kernel
+ * run these are its measured baseline, the configuration that landed —, then the dev chain's clock moves a week to
+ * `epoch` and proofs go on until the kernel has run its incumbent SETTLED_AFTER times in a row (or MAX_PROOFS).
  */
 async function proofBurst(act: EvolutionActions, coreId: string, epoch: number) {
   const startedAt = new Date(Number((await act.epochClock()).now) * 1000).toISOString();
@@ -147,7 +147,7 @@ async function proofBurst(act: EvolutionActions, coreId: string, epoch: number) 
   let proofs = 0;
   let incumbentRun = 0;
   let lastRow = (await act.invocations(coreId, 1))[0]?.id;
-  const latencies = { first: [] as number[], later: [] as number[] };
+  const latencies = { before: [] as number[], during: [] as number[] };
   const prove = async (into: number[]) => {
     const [dataset] = weatherDatasets({ seed: seedBase * 64 + proofs, windows: 1, startDate: "2026-06-01" });
     proofs++;
@@ -170,12 +170,22 @@ async function proofBurst(act: EvolutionActions, coreId: string, epoch: number) 
     );
     return row;
   };
+  say(
+    "   first, the epoch before: a fresh kernel run proves on the configuration that landed (its baseline)",
+  );
+  while (latencies.before.length < BASELINE_PROOFS && proofs < MAX_PROOFS) await prove(latencies.before);
+  await act.passToEpoch(epoch);
+  // The hub stamps telemetry in the chain's clock, which it reads every second.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  say(
+    `   — a week passes on the dev chain: epoch ${epoch} begins, the kernel explores (unless it settled before) —`,
+  );
   while (proofs < MAX_PROOFS) {
-    const row = await prove(latencies.first);
+    const row = await prove(latencies.during);
     if (row === undefined) continue;
     // A hub whose prover is not tuned (caldera.config.json `evolution.tuneProver` off) proves as it always did.
     if (row.decisionMode === null) {
-      if (proofs >= UNTUNED_PROOFS) break;
+      if (latencies.during.length >= BASELINE_PROOFS) break;
       continue;
     }
     incumbentRun = row.decisionMode === "incumbent" ? incumbentRun + 1 : 0;
@@ -188,22 +198,8 @@ async function proofBurst(act: EvolutionActions, coreId: string, epoch: number) 
     say(
       `   after ${proofs} proofs the kernel is still exploring (latencies on a busy machine are noisy); it goes on with the hub's next proofs`,
     );
-  await act.passToEpoch(epoch);
-  // The hub stamps telemetry in the chain's clock, which it reads every second.
-  await new Promise((resolve) => setTimeout(resolve, 2_500));
-  say(`   — a week passes on the dev chain: epoch ${epoch} begins, the prover runs as the kernel left it —`);
-  for (let i = 0; i < LATER_PROOFS; i++) await prove(latencies.later);
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length === 0
-      ? null
-      : sorted.length % 2
-        ? (sorted[mid] as number)
-        : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  };
   say(
-    `   p50 of the proofs: ${ms(median(latencies.first))} in the epoch before, ${ms(median(latencies.later))} in epoch ${epoch} (${proofs} proofs)`,
+    `   p50 of the proofs: ${ms(median(latencies.before))} in the epoch before, ${ms(median(latencies.during))} in epoch ${epoch} (${proofs} proofs)`,
   );
   return { startedAt };
 }

@@ -204,4 +204,19 @@ describe("self-learning kernel (Thompson sampling)", () => {
     expect(() => kernel.observe({ ...record, latencyMs: Number.NaN })).toThrow(/latencyMs/);
     expect(() => kernel.observe({ ...record, accuracy: 1.5 })).toThrow(/accuracy/);
   });
+
+  it("runs a baseline configuration first, then learns as before; a baseline outside the arms is refused", () => {
+    const slowest = { ...(createKernel({ seed: 3, tunables }).arms.at(-1)?.config as Configuration) };
+    const kernel = createKernel({ seed: 3, tunables, baseline: { configuration: slowest, steps: 4 } });
+    const first = Array.from({ length: 4 }, () => kernel.decide());
+    expect(first.map((d) => d.configKey)).toEqual(Array(4).fill(configKey(slowest)));
+    expect(first.every((d) => d.mode === "explore")).toBe(true);
+    // After the baseline the Thompson draws start, from the same PRNG state as a kernel without one.
+    const plain = createKernel({ seed: 3, tunables });
+    expect(kernel.decide().configKey).toBe(plain.decide().configKey);
+    expect(() =>
+      createKernel({ seed: 3, tunables, baseline: { configuration: { nothing: 1 }, steps: 2 } }),
+    ).toThrow(/baseline\.configuration/);
+    expect(() => createKernel({ seed: 3, tunables, priorLatencySpread: 0 })).toThrow(/priorLatencySpread/);
+  });
 });

@@ -85,6 +85,8 @@ describe("createTunedProver", () => {
     // Two configurations, so a short run can settle: one that proves, one whose host cannot start.
     const kernel = {
       tunables: { host: ["thread", "process"], witness: ["reused"] },
+      // The default (thread, perProof) is not among these two, so no baseline run of it.
+      baseline: undefined,
       minEvidence: 2,
       refreshEvery: 1,
       confidenceToClose: 0.8,
