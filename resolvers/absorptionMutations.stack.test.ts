@@ -66,7 +66,7 @@ async function ok<T>(query: string, variables: Record<string, unknown> = {}): Pr
 
 const chainMark = async () => [
   await stack.hub.publicClient.getTransactionCount({ address: stack.hub.walletClient.account.address }),
-  await stack.hub.publicClient.getBlockNumber(),
+  await stack.hub.publicClient.getBlockNumber({ cacheTime: 0 }),
 ];
 
 /** A refusal's extensions; the hub sent nothing (its nonce and the block number unchanged). */

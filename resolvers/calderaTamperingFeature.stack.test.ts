@@ -79,7 +79,7 @@ async function signOwnClaim(signer: typeof farm, input: Input) {
 /** The hub's nonce and the block number: a refusal changes neither. */
 const chainMark = async () => [
   await stack.hub.publicClient.getTransactionCount({ address: stack.hub.walletClient.account.address }),
-  await stack.hub.publicClient.getBlockNumber(),
+  await stack.hub.publicClient.getBlockNumber({ cacheTime: 0 }),
 ];
 
 /** Sends `certifyCore` with the given authorization; it must be refused with `code`, nothing sent. */

@@ -48,7 +48,7 @@ async function ok<T>(query: string, variables: Record<string, unknown> = {}): Pr
 
 const chainMark = async () => [
   await stack.hub.publicClient.getTransactionCount({ address: stack.hub.walletClient.account.address }),
-  await stack.hub.publicClient.getBlockNumber(),
+  await stack.hub.publicClient.getBlockNumber({ cacheTime: 0 }),
 ];
 
 async function refusedWith(query: string, variables: Record<string, unknown> = {}) {

@@ -211,9 +211,9 @@ describe("deployContracts", () => {
       expectedTreasury,
     );
 
-    const head = await publicClient.getBlockNumber();
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
     await registerDevProvider({ publicClient, walletClient, deployment: manifest, log });
-    expect(await publicClient.getBlockNumber()).toBe(head);
+    expect(await publicClient.getBlockNumber({ cacheTime: 0 })).toBe(head);
     expect(await publicClient.readContract({ ...staking, functionName: "totalStaked" })).toBe(
       3n * DEV_NODE_STAKE,
     );

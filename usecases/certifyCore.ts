@@ -363,10 +363,11 @@ async function recordRefusedSubmission(
       address: deployment.contracts.CoreCertificateRegistry.address,
       abi: coreCertificateRegistryAbi,
     } as const;
-    const [isProvider, nonce, now] = await Promise.all([
+    const [isProvider, nonce, now, head] = await Promise.all([
       publicClient.readContract({ ...registry, functionName: "isProvider", args: [input.provider] }),
       publicClient.readContract({ ...registry, functionName: "nonces", args: [input.provider] }),
       chainNow(hub),
+      publicClient.getBlock({ blockTag: "latest" }),
     ]);
     if (!isProvider) return;
     await verifySignedAuthorization({
@@ -391,7 +392,10 @@ async function recordRefusedSubmission(
       datasetCommitment: claim.datasetCommitment,
       outcome: "REJECTED",
       errorCode: error.code,
-      attemptedAt: Number(now),
+      // The chain head's time, not the wall clock: no block carries a refusal, and a risk feature's window must end
+      // at or before the block that publishes it (RiskFeatureRegistry InvalidWindow), so a refusal is dated by the
+      // newest block when it happened.
+      attemptedAt: Number(head.timestamp),
     });
   } catch {
     // Not the provider's signature (or the chain unreadable): nothing to attribute, nothing recorded.

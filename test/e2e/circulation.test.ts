@@ -8,6 +8,7 @@ import { utilisationDefinitionSql } from "../../resolvers/utilisationDefinitionS
 import { utilisationSql } from "../../resolvers/utilisationSql.js";
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
 import { certifyAs, registerProviderAs } from "../support/certifyAs.js";
+import { evolutionHolders } from "../support/evolutionHolders.js";
 import { graphql } from "../support/startTestStack.js";
 import { startTestStackWithSql, type TestStackWithSql } from "../support/startTestStackWithSql.js";
 
@@ -167,6 +168,8 @@ beforeAll(async () => {
     c.NodeStaking.address,
     c.TimelockController.address,
     c.CalderaGovernor.address,
+    // The hub's own components' pledges (capability evolution) and the evolution pool.
+    ...evolutionHolders(stack.deployment),
   ];
 
   for (const [n, name] of [

@@ -15,6 +15,7 @@ import {
 import { ANVIL_DEV_KEYS } from "../../stack/resolveSigner.js";
 import { startRiskPublisher } from "../../stack/startRiskPublisher.js";
 import { certifyAs, registerProviderAs } from "../support/certifyAs.js";
+import { evolutionHolders } from "../support/evolutionHolders.js";
 import { startTestStackWithSql, type TestStackWithSql } from "../support/startTestStackWithSql.js";
 
 /**
@@ -149,6 +150,8 @@ beforeAll(async () => {
     c.NodeStaking.address,
     c.TimelockController.address,
     c.CalderaGovernor.address,
+    // The hub's own components' pledges (capability evolution) and the evolution pool.
+    ...evolutionHolders(stack.deployment),
   ];
   // The partner L2's own subgraph: it knows the provider (it lent to it, and it defaulted there too).
   partnerSubgraph = await startPartnerRiskSubgraph({
