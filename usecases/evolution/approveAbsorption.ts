@@ -1,9 +1,8 @@
 import { type Address, getAddress, type Hex, type TypedDataDefinition } from "viem";
 import { DEFAULT_SIGNATURE_TTL_SECONDS } from "../certificationTypedData.js";
-import { eventOf, fromChain, parseAccount } from "../circulation/circulationContracts.js";
-import { circulationError } from "../circulation/circulationErrors.js";
-import { BadUserInputError, NotAuthorizedError } from "../errors.js";
-import { fromChainError } from "../fromChainError.js";
+import { checkNodeAttestations, type NodeAttestation } from "../checkNodeAttestations.js";
+import { eventOf, fromChain } from "../circulation/circulationContracts.js";
+import { BadUserInputError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
 import { stakeAt } from "../risk/riskContracts.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
@@ -54,12 +53,8 @@ export async function prepareApproveAbsorption(
   };
 }
 
-export type AbsorptionAttestation = {
-  node: Address | string;
-  /** The node's signature over `prepareApproveAbsorption`'s typed data, and that typed data's deadline. */
-  signature: Hex;
-  deadline: bigint;
-};
+/** A node's signature over `prepareApproveAbsorption`'s typed data, and that typed data's deadline. */
+export type AbsorptionAttestation = NodeAttestation;
 
 export type ApproveAbsorptionParameters = {
   absorptionId: string | bigint;
@@ -93,65 +88,27 @@ export async function approveAbsorption(
   hub: HubServices,
 ): Promise<ApproveAbsorptionReturnType> {
   const { absorptionId, absorption } = await pendingAbsorption(id, hub);
-  if (!Array.isArray(attestations) || attestations.length === 0)
-    throw new BadUserInputError(
-      "attestations",
-      "must hold the nodes' signatures over the approval typed data",
-    );
-  const deadline = attestations[0]?.deadline as bigint;
-  if (attestations.some((a) => a.deadline !== deadline))
-    throw new BadUserInputError(
-      "attestations",
-      "must all carry the deadline of the one typed data the nodes signed",
-    );
   const registry = componentRegistryOf(hub);
   const [now, quorum, minStake] = await Promise.all([
     chainNow(hub),
     fromChain(hub.publicClient.readContract({ ...registry, functionName: "attestationQuorum" })),
     fromChain(hub.publicClient.readContract({ ...registry, functionName: "minAttesterStake" })),
   ]);
-  if (deadline <= now)
-    throw new NotAuthorizedError(
-      `The node signatures for absorption ${absorptionId} expired at ${new Date(Number(deadline) * 1000).toISOString()}; ask for new typed data and sign again`,
-      { reason: "expired", deadline: deadline.toString() },
-    );
-  const typedData = typedDataOf(
+  const { deadline, checked } = await checkNodeAttestations({
     hub,
-    absorptionId,
-    absorption.moduleHash,
-    deadline,
-  ) as unknown as TypedDataDefinition;
-  const seen = new Set<string>();
-  const checked: { node: Address; signature: Hex }[] = [];
-  for (const [i, attestation] of attestations.entries()) {
-    const node = parseAccount(attestation.node, `attestations[${i}].node`);
-    if (seen.has(node)) throw new BadUserInputError(`attestations[${i}].node`, `names ${node} twice`);
-    seen.add(node);
-    const valid = await hub.publicClient
-      .verifyTypedData({ address: node, ...typedData, signature: attestation.signature })
-      .catch((error: unknown) => {
-        throw fromChainError(error);
-      });
-    if (!valid)
-      throw new NotAuthorizedError(
-        `The signature of ${node} is not its signature over the approval of absorption ${absorptionId} with deadline ${deadline}`,
-        { reason: "signature", node },
-      );
-    const stake = await stakeAt(hub, node, absorption.snapshotBlock);
-    if (stake === 0n || stake < minStake)
-      throw circulationError(
-        "NOT_ATTESTER",
-        `${node} had ${stake} ERA wei of stake at absorption ${absorptionId}'s snapshot block ${absorption.snapshotBlock}, below the ${minStake} an attester needs`,
-        { node, stake, minStake, snapshotBlock: absorption.snapshotBlock },
-      );
-    checked.push({ node, signature: attestation.signature });
-  }
-  if (checked.length < quorum)
-    throw circulationError(
-      "ATTESTATION_QUORUM_NOT_MET",
-      `${checked.length} node attestation${checked.length === 1 ? "" : "s"}; the absorption needs ${quorum}`,
-      { got: checked.length, needed: quorum },
-    );
+    attestations,
+    action: `the approval of absorption ${absorptionId}`,
+    now,
+    quorum: Number(quorum),
+    minStake,
+    typedDataFor: (d) =>
+      typedDataOf(hub, absorptionId, absorption.moduleHash, d) as unknown as TypedDataDefinition,
+    stakeOf: (node) => stakeAt(hub, node, absorption.snapshotBlock),
+    stakeMeasuredAt: {
+      description: `at absorption ${absorptionId}'s snapshot block ${absorption.snapshotBlock}`,
+      snapshotBlock: absorption.snapshotBlock,
+    },
+  });
   const { receipt } = await sendAndWaitIndexed({
     hub,
     what: `The approval of absorption ${absorptionId}`,

@@ -25,23 +25,29 @@ const poolAbi = withErrorsOf(evolutionPoolAbi, eraTokenAbi, componentRegistryAbi
 /** The manifest names of capability evolution's contracts (services/deployment.ts, the "evolution" group). */
 export type EvolutionContractName = "ComponentRegistry" | "EvolutionPool";
 
-function deployed(hub: Pick<HubServices, "deployment">, name: EvolutionContractName): Address {
+function deployed(
+  hub: Pick<HubServices, "deployment">,
+  name: EvolutionContractName,
+): { address: Address; startBlock: bigint } {
   // Read by name: the evolution group is optional in the manifest.
-  const contract = (hub.deployment.contracts as Partial<Record<string, { address: Address }>>)[name];
+  const contract = (
+    hub.deployment.contracts as Partial<Record<string, { address: Address; startBlock?: number }>>
+  )[name];
   if (contract === undefined)
     throw new BaseError(
       `This hub's chain has no ${name}: capability evolution is deployed with cross-domain risk (\`caldera up\`)`,
       { code: "CHAIN_REJECTED", details: { contract: name } },
     );
-  return contract.address;
+  return { address: contract.address, startBlock: BigInt(contract.startBlock ?? 0) };
 }
 
+/** The ComponentRegistry (with EraToken's errors: it pulls pledges, fees and escrows) and its start block. */
 export function componentRegistryOf(hub: Pick<HubServices, "deployment">) {
-  return { address: deployed(hub, "ComponentRegistry"), abi: registryAbi } as const;
+  return { ...deployed(hub, "ComponentRegistry"), abi: registryAbi } as const;
 }
 
 export function evolutionPoolOf(hub: Pick<HubServices, "deployment">) {
-  return { address: deployed(hub, "EvolutionPool"), abi: poolAbi } as const;
+  return { ...deployed(hub, "EvolutionPool"), abi: poolAbi } as const;
 }
 
 /** A component name as the registry keeps it: UTF-8, at most 32 bytes, right-padded to bytes32. */

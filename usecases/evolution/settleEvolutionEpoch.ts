@@ -3,10 +3,10 @@ import { type Address, getAddress, type Hex, type TypedDataDefinition } from "vi
 import { componentRegistryAbi, evolutionPoolAbi, nodeStakingAbi } from "../../contracts/generated/abis.js";
 import { BaseError } from "../../errors/BaseError.js";
 import { DEFAULT_SIGNATURE_TTL_SECONDS } from "../certificationTypedData.js";
-import { eventOf, fromChain, parseAccount, withErrorsOf } from "../circulation/circulationContracts.js";
+import { checkNodeAttestations, type NodeAttestation } from "../checkNodeAttestations.js";
+import { eventOf, fromChain, withErrorsOf } from "../circulation/circulationContracts.js";
 import { circulationError } from "../circulation/circulationErrors.js";
-import { BadUserInputError, NotAuthorizedError } from "../errors.js";
-import { fromChainError } from "../fromChainError.js";
+import { BadUserInputError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
 import { chainNow } from "../verifySignedAuthorization.js";
@@ -50,12 +50,7 @@ function telemetryOf(hub: HubServices, telemetry: TelemetrySource | undefined): 
   return { sql: hub.telemetrySql };
 }
 
-export type NodeAttestation = {
-  node: Address | string;
-  /** The node's signature over `prepareSettleEvolutionEpoch`'s typed data, and that typed data's deadline. */
-  signature: Hex;
-  deadline: bigint;
-};
+export type { NodeAttestation };
 
 type Deployed = Partial<Record<string, { address: Address }>>;
 
@@ -269,74 +264,32 @@ export async function settleEvolutionEpoch(
 ): Promise<SettleEvolutionEpochReturnType> {
   const assessed = await assessEpoch(input, hub, telemetry);
   const { epoch, componentId, figures } = assessed;
-  if (!Array.isArray(attestations))
-    throw new BadUserInputError("attestations", "must list the nodes' signatures over the epoch's figures");
   const registry = registryOf(hub);
   const [quorum, minStake] = await Promise.all([
     fromChain(hub.publicClient.readContract({ ...registry, functionName: "attestationQuorum" })),
     fromChain(hub.publicClient.readContract({ ...registry, functionName: "minAttesterStake" })),
   ]);
-  const needed = Number(quorum);
-  if (attestations.length === 0)
-    throw circulationError(
-      "ATTESTATION_QUORUM_NOT_MET",
-      `Epoch ${epoch}'s figures for component ${componentId} carry no node attestation; they need ${needed}`,
-      { got: 0, needed },
-    );
-  const deadline = attestations[0]?.deadline as bigint;
-  if (attestations.some((a) => a.deadline !== deadline))
-    throw new BadUserInputError(
-      "attestations",
-      "must all carry the deadline of the one typed data the nodes signed",
-    );
-  if (deadline <= assessed.now)
-    throw new NotAuthorizedError(
-      `The node signatures over epoch ${epoch}'s figures expired at ${new Date(Number(deadline) * 1000).toISOString()}; ask for new typed data and sign again`,
-      { reason: "expired", deadline: deadline.toString() },
-    );
-  const typedData = typedDataOf(hub, assessed, deadline) as unknown as TypedDataDefinition;
   const staking = { address: hub.deployment.contracts.NodeStaking.address, abi: nodeStakingAbi } as const;
-  const seen = new Set<string>();
-  const checked: { node: Address; signature: Hex }[] = [];
-  for (const [i, attestation] of attestations.entries()) {
-    const node = parseAccount(attestation.node, `attestations[${i}].node`);
-    if (seen.has(node)) throw new BadUserInputError(`attestations[${i}].node`, `names ${node} twice`);
-    seen.add(node);
-    const valid = await hub.publicClient
-      .verifyTypedData({ address: node, ...typedData, signature: attestation.signature })
-      .catch((error: unknown) => {
-        throw fromChainError(error);
-      });
-    if (!valid)
-      throw new NotAuthorizedError(
-        `The signature of ${node} is not its signature over component ${componentId}'s epoch ${epoch} figures as the hub computes them (improvement ${figures.efficiencyImprovementBps} bps, scenario range ${figures.scenarioRangeDelta}, evidence ${figures.evidenceHash}) with deadline ${deadline}`,
-        { reason: "signature", node },
-      );
-    const stake = await fromChain(
-      hub.publicClient.readContract({ ...staking, functionName: "getVotes", args: [node] }),
-    );
-    if (stake === 0n || stake < minStake)
-      throw circulationError(
-        "NOT_ATTESTER",
-        `${node} has ${stake} ERA wei of node stake, below the ${minStake} an attester needs`,
-        { node, stake, minStake },
-      );
-    checked.push({ node, signature: attestation.signature });
-  }
-  if (checked.length < needed)
-    throw circulationError(
-      "ATTESTATION_QUORUM_NOT_MET",
-      `${checked.length} node attestation${checked.length === 1 ? "" : "s"}; an epoch settlement needs ${needed}`,
-      { got: checked.length, needed },
-    );
+  const { deadline, checked } = await checkNodeAttestations({
+    hub,
+    attestations,
+    action: `component ${componentId}'s epoch ${epoch} figures as the hub computes them (improvement ${figures.efficiencyImprovementBps} bps, scenario range ${figures.scenarioRangeDelta}, evidence ${figures.evidenceHash})`,
+    now: assessed.now,
+    quorum: Number(quorum),
+    minStake,
+    typedDataFor: (d) => typedDataOf(hub, assessed, d) as unknown as TypedDataDefinition,
+    // The pool weighs stake at the block before the settlement: the current votes are what it will see.
+    stakeOf: (node) =>
+      fromChain(hub.publicClient.readContract({ ...staking, functionName: "getVotes", args: [node] })),
+    stakeMeasuredAt: { description: "now" },
+  });
   if (assessed.outcome === "REWARDED" && assessed.poolBalance < assessed.amount)
     throw circulationError(
       "EVOLUTION_POOL_INSUFFICIENT",
       `The evolution pool holds ${assessed.poolBalance} ERA wei, less than the ${assessed.amount} the figures earn; fund it first`,
       { required: assessed.amount, available: assessed.poolBalance },
     );
-  // The pool counts a node once by taking them in ascending address order.
-  checked.sort((a, b) => (BigInt(a.node) < BigInt(b.node) ? -1 : 1));
+  // The pool counts a node once by taking them in ascending address order (checkNodeAttestations sorted them).
   const pool = poolOf(hub);
   const nodes = checked.map((c) => getAddress(c.node));
   const { receipt } = await sendAndWaitIndexed({

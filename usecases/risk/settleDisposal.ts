@@ -1,17 +1,10 @@
-import {
-  type Address,
-  encodeAbiParameters,
-  getAddress,
-  type Hex,
-  keccak256,
-  type TypedDataDefinition,
-} from "viem";
+import { encodeAbiParameters, getAddress, type Hex, keccak256, type TypedDataDefinition } from "viem";
 import { DEFAULT_SIGNATURE_TTL_SECONDS } from "../certificationTypedData.js";
-import { eventOf, fromChain, parseAccount, parseId } from "../circulation/circulationContracts.js";
+import { checkNodeAttestations, type NodeAttestation } from "../checkNodeAttestations.js";
+import { eventOf, fromChain, parseId } from "../circulation/circulationContracts.js";
 import { circulationError } from "../circulation/circulationErrors.js";
 import { signedActionTypedData } from "../circulation/signedActionTypedData.js";
-import { BadUserInputError, NotAuthorizedError } from "../errors.js";
-import { fromChainError } from "../fromChainError.js";
+import { BadUserInputError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
 import { sendAndWaitIndexed } from "../sendAndWaitIndexed.js";
 import { chainNow } from "../verifySignedAuthorization.js";
@@ -112,12 +105,7 @@ export async function prepareSettleDisposal(
   };
 }
 
-export type NodeAttestation = {
-  node: Address | string;
-  /** The node's signature over `prepareSettleDisposal`'s typed data, and that typed data's deadline. */
-  signature: Hex;
-  deadline: bigint;
-};
+export type { NodeAttestation };
 
 export type SettleDisposalParameters = SettleDisposalInput & { attestations: readonly NodeAttestation[] };
 
@@ -146,68 +134,34 @@ export async function settleDisposal(
   hub: HubServices,
 ): Promise<SettleDisposalReturnType> {
   const { caseId, freezeCase, seized, assessment, assessmentHash } = await assessDisposal(input, hub);
-  if (!Array.isArray(attestations) || attestations.length === 0)
-    throw new BadUserInputError(
-      "attestations",
-      "must hold the nodes' signatures over the settlement typed data",
-    );
-  const deadline = attestations[0]?.deadline as bigint;
-  if (attestations.some((a) => a.deadline !== deadline))
-    throw new BadUserInputError(
-      "attestations",
-      "must all carry the deadline of the one typed data the nodes signed",
-    );
   const registry = riskRegistryOf(hub);
   const [now, quorum, minStake] = await Promise.all([
     chainNow(hub),
     fromChain(hub.publicClient.readContract({ ...registry, functionName: "attestationQuorum" })),
     fromChain(hub.publicClient.readContract({ ...registry, functionName: "minAttesterStake" })),
   ]);
-  if (deadline <= now)
-    throw new NotAuthorizedError(
-      `The node signatures for the disposal of case ${caseId} expired at ${new Date(Number(deadline) * 1000).toISOString()}; ask for new typed data and sign again`,
-      { reason: "expired", deadline: deadline.toString() },
-    );
-  const typedData = typedDataOf(hub, caseId, assessmentHash, deadline) as unknown as TypedDataDefinition;
-  const seen = new Set<string>();
-  const checked: { node: Address; signature: Hex }[] = [];
-  for (const [i, attestation] of attestations.entries()) {
-    const node = parseAccount(attestation.node, `attestations[${i}].node`);
-    if (seen.has(node)) throw new BadUserInputError(`attestations[${i}].node`, `names ${node} twice`);
-    seen.add(node);
-    const valid = await hub.publicClient
-      .verifyTypedData({ address: node, ...typedData, signature: attestation.signature })
-      .catch((error: unknown) => {
-        throw fromChainError(error);
-      });
-    if (!valid)
-      throw new NotAuthorizedError(
-        `The signature of ${node} is not its signature over the settlement of case ${caseId} with these shares and deadline ${deadline} (same contributions as the typed data query?)`,
-        { reason: "signature", node },
-      );
-    const stake = await stakeAt(hub, node, freezeCase.snapshotBlock);
-    if (stake === 0n || stake < minStake)
-      throw circulationError(
-        "NOT_ATTESTER",
-        `${node} had ${stake} ERA wei of stake at case ${caseId}'s snapshot block ${freezeCase.snapshotBlock}, below the ${minStake} an attester needs`,
-        { node, stake, minStake, snapshotBlock: freezeCase.snapshotBlock },
-      );
-    checked.push({ node, signature: attestation.signature });
-  }
-  if (checked.length < quorum)
-    throw circulationError(
-      "ATTESTATION_QUORUM_NOT_MET",
-      `${checked.length} node attestation${checked.length === 1 ? "" : "s"}; the disposal needs ${quorum}`,
-      { got: checked.length, needed: quorum },
-    );
+  const { deadline, checked } = await checkNodeAttestations({
+    hub,
+    attestations,
+    action: `the settlement of case ${caseId}`,
+    now,
+    quorum: Number(quorum),
+    minStake,
+    typedDataFor: (d) => typedDataOf(hub, caseId, assessmentHash, d) as unknown as TypedDataDefinition,
+    stakeOf: (node) => stakeAt(hub, node, freezeCase.snapshotBlock),
+    stakeMeasuredAt: {
+      description: `at case ${caseId}'s snapshot block ${freezeCase.snapshotBlock}`,
+      snapshotBlock: freezeCase.snapshotBlock,
+    },
+    signatureHint: "same contributions as the typed data query?",
+  });
   if (hub.assessments === undefined)
     throw new BadUserInputError(
       "input",
       "cannot be settled by this hub process: it holds no assessment store",
     );
   await hub.assessments.put(assessment.document);
-  // The vault counts a node once by taking them in ascending address order (it skips any not above the last).
-  checked.sort((a, b) => (BigInt(a.node) < BigInt(b.node) ? -1 : 1));
+  // The vault counts a node once by taking them in ascending address order (checkNodeAttestations sorted them).
   const vault = marginVaultOf(hub);
   const { receipt } = await sendAndWaitIndexed({
     hub,
