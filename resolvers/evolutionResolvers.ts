@@ -1,14 +1,6 @@
 import { GraphQLError } from "graphql";
 import type { AdaptationCycle } from "../usecases/evolution/adaptationCycles.js";
-import {
-  checkPageSize,
-  decodeCursorKeys,
-  encodeCursorOf,
-  type TotalCount,
-  toConnection,
-  UINT_KEY,
-} from "./connection.js";
-import type { Page } from "./createCirculationLoaders.js";
+import { UINT_KEY } from "./connection.js";
 import type {
   AbsorptionRow,
   ComponentEventRow,
@@ -19,9 +11,8 @@ import type {
   MetricsRow,
 } from "./createEvolutionLoaders.js";
 import type { ComponentFilterKey, MetricsBucketUnit } from "./evolutionListQueries.js";
+import { keysetPage, type PageArgs } from "./keysetPage.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
-
-type PageArgs = { first?: number | null; after?: string | null };
 
 /** IComponentRegistry.ComponentKind by ordinal. */
 const KINDS = ["NONE", "COMPUTE", "DATA", "RULES", "SERVICE"] as const;
@@ -43,26 +34,6 @@ const idOrNull = (id: string) => (/^[1-9]\d{0,77}$/.test(id) ? id : null);
 /** A Date as the DateTime scalar takes it: unix seconds (milliseconds kept as fractions). */
 const seconds = (at: Date) => at.getTime() / 1000;
 const badInput = (message: string) => new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
-
-/** One keyset page as a Relay connection; the count is loaded only when selected. */
-async function keysetPage<R>(
-  entity: string,
-  patterns: readonly RegExp[],
-  args: PageArgs,
-  keysOf: (row: R) => string[],
-  load: (first: number, after: string[] | undefined) => Promise<Page<R>>,
-  count: () => Promise<TotalCount>,
-) {
-  const after = decodeCursorKeys(entity, args.after, patterns);
-  const { rows, hasNextPage } = await load(checkPageSize(args.first), after);
-  return toConnection<R>({
-    rows,
-    hasNextPage,
-    hasPreviousPage: after !== undefined,
-    cursorOf: (row) => encodeCursorOf(entity, ...keysOf(row)),
-    totalCount: count,
-  });
-}
 
 const componentOf = (id: string, { loaders }: SubgraphContext) => loaders.componentById.load(id);
 

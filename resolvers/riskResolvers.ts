@@ -9,14 +9,6 @@ import {
   riskKindNumber,
   riskSeverityNumber,
 } from "../prover/riskFeatureStandard.js";
-import {
-  checkPageSize,
-  decodeCursorKeys,
-  encodeCursorOf,
-  type TotalCount,
-  toConnection,
-} from "./connection.js";
-import type { Page } from "./createCirculationLoaders.js";
 import type {
   CaseEventRow,
   DisposalRow,
@@ -26,10 +18,9 @@ import type {
   MarginRow,
   RiskFeatureRow,
 } from "./createRiskLoaders.js";
+import { keysetPage, type PageArgs } from "./keysetPage.js";
 import type { CaseFilterKey, RiskFeatureFilterKey } from "./riskListQueries.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
-
-type PageArgs = { first?: number | null; after?: string | null };
 
 type RiskFeatureFilterInput = {
   subject?: string | null;
@@ -55,26 +46,6 @@ const ecosystemIdOf = (id: string): number =>
 
 /** A feature or case id argument that is not a uint matches nothing. */
 const idOrNull = (id: string) => (UINT.test(id) ? id : null);
-
-/** One keyset page as a Relay connection; the count is loaded only when selected. */
-async function keysetPage<R>(
-  entity: string,
-  patterns: readonly RegExp[],
-  args: PageArgs,
-  keysOf: (row: R) => string[],
-  load: (first: number, after: string[] | undefined) => Promise<Page<R>>,
-  count: () => Promise<TotalCount>,
-) {
-  const after = decodeCursorKeys(entity, args.after, patterns);
-  const { rows, hasNextPage } = await load(checkPageSize(args.first), after);
-  return toConnection<R>({
-    rows,
-    hasNextPage,
-    hasPreviousPage: after !== undefined,
-    cursorOf: (row) => encodeCursorOf(entity, ...keysOf(row)),
-    totalCount: count,
-  });
-}
 
 /** The API's filter as the list's key: names to the contracts' numbers, addresses lower-case. */
 function riskFeatureFilterOf(filter: RiskFeatureFilterInput, subject?: `0x${string}`): RiskFeatureFilterKey {
