@@ -18,6 +18,7 @@ import type { Logger } from "../services/createLogger.js";
 import { createMetrics } from "../services/createMetrics.js";
 import { observeApollo } from "../services/observeApollo.js";
 import { type Caller, REQUEST_ID_HEADER, type ServedApollo, serveApollo } from "../services/serveApollo.js";
+import { createSubgraphFetcher } from "./createSubgraphFetcher.js";
 import { createSupergraphManager, type SupergraphManager } from "./createSupergraphManager.js";
 import { ReplicaDataSource } from "./ReplicaDataSource.js";
 
@@ -96,6 +97,8 @@ export async function startGateway({
       logger ? logger[level]({ server: "gateway", partner, errors }, msg) : console.error(`gateway: ${msg}`),
   });
   registerPartnerGauges(metrics.registry, supergraph);
+  // Kept-alive connections to Caldera's own subgraph (every replica), closed when the gateway stops.
+  const ownFetcher = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.supergraphSdl,
     buildService: ({ name, url }) => {
@@ -110,12 +113,14 @@ export async function startGateway({
       }
       const secret = gatewaySecret;
       const replicaUrls = own.replicaUrls;
-      if (!replicaUrls || replicaUrls.length < 2) return new SubgraphDataSource(name, url ?? "", secret);
+      if (!replicaUrls || replicaUrls.length < 2)
+        return new SubgraphDataSource(name, url ?? "", secret, undefined, ownFetcher);
       // Composition introspects `url` through this too, so it reaches whichever replica answers.
       return new ReplicaDataSource({
         name,
         urls: replicaUrls,
-        createReplica: (replicaUrl) => new SubgraphDataSource(name, replicaUrl, secret),
+        createReplica: (replicaUrl) =>
+          new SubgraphDataSource(name, replicaUrl, secret, undefined, ownFetcher),
       });
     },
   });
@@ -134,7 +139,7 @@ export async function startGateway({
   // Ready when the supergraph is composed and Caldera's own subgraph is ready (its whole path: Postgres, chain,
   // indexer). Partners do not gate readiness: a dead partner means partial data, not a dead gateway; their state
   // (composed, down, refused with the composition errors) is in the answer under `supergraph`.
-  return serveApollo({
+  const served = await serveApollo({
     server,
     port,
     context: async (caller) => ({ caller }),
@@ -158,7 +163,17 @@ export async function startGateway({
     maxBodyBytes: limits?.maxBodyBytes ?? defaultQueryLimits.maxBodyBytes,
     host,
     observe,
+  }).catch((error: unknown) => {
+    ownFetcher.close();
+    throw error;
   });
+  return {
+    ...served,
+    stop: async () => {
+      await served.stop();
+      ownFetcher.close();
+    },
+  };
 }
 
 /**
@@ -175,12 +190,14 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     readonly secret: string | undefined,
     /** A partner's `timeoutMs`; Caldera's own subgraph has none (a proving mutation takes seconds). */
     readonly timeoutMs?: number | undefined,
+    /** Caldera's own subgraph: `createSubgraphFetcher`'s kept-alive connections (partners: fetch, with a time-out). */
+    ownFetcher?: RemoteGraphQLDataSource["fetcher"] | undefined,
   ) {
     // A partner's fetch is aborted a second after the gateway stopped waiting for it (`process`), so a partner that
     // hangs does not pile up open sockets; Apollo's default fetcher (make-fetch-happen) has no time-out.
     super(
       timeoutMs === undefined
-        ? { url }
+        ? { url, ...(ownFetcher ? { fetcher: ownFetcher } : {}) }
         : {
             url,
             fetcher: ((input: string, init?: RequestInit) =>

@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import postgres from "postgres";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +10,7 @@ import { GATEWAY_SECRET_HEADER } from "../../guard/gatewaySecret.js";
 import { startSubgraph } from "../../resolvers/startSubgraph.js";
 import { getFreePort } from "../../stack/getFreePort.js";
 import { registerProviderAs } from "../support/certifyAs.js";
+import { type CalderaPart, spawnCalderaPart, waitReady } from "../support/spawnCalderaPart.js";
 import { startTestPostgres } from "../support/startTestPostgres.js";
 import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
 
@@ -21,66 +20,26 @@ import { graphql, startTestStack, type TestStack } from "../support/startTestSta
  * stopped with SIGTERM while a request is half sent.
  */
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const secret = randomBytes(24).toString("base64url");
 const QUERY = `{ certificates(first: 5) { totalCount edges { node { id } } } derivationRules { id thresholdBps } }`;
 
-type Part = {
-  name: string;
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  url: string;
-};
+type Part = CalderaPart;
 
 let stack: TestStack;
 let configDir: string;
 const parts: Part[] = [];
 
-/** `node bin/caldera.mjs <command>` with only the given environment (none of the developer's services). */
+/** A part, remembered so that `afterAll` kills whatever is still running. */
 async function spawnPart(
   name: string,
-  command: string,
+  command: "subgraph" | "gateway",
   env: Record<string, string>,
   port: number,
 ): Promise<Part> {
-  const base = { ...process.env };
-  for (const key of Object.keys(base)) if (/^(DATABASE_|CALDERA_|PORT$|HOST$)/.test(key)) delete base[key];
-  const child = spawn(process.execPath, ["bin/caldera.mjs", command], {
-    cwd: root,
-    env: { ...base, CALDERA_LOG_LEVEL: "warn", PORT: String(port), ...env },
-    stdio: "pipe",
-  });
-  const output: string[] = [];
-  const exited = new Promise<Part["exited"] extends Promise<infer T> ? T : never>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  const part: Part = { name, child, output, exited, url: `http://127.0.0.1:${port}/graphql` };
-  parts.push(part);
-  const onData = (chunk: Buffer) => output.push(...chunk.toString().split("\n").filter(Boolean));
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.some((l) => l.includes(`caldera ${command}: serving`))) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 50);
-    void exited.then(({ code }) => {
-      clearInterval(timer);
-      reject(new Error(`${name} exited with ${code}:\n${output.join("\n")}`));
-    });
-  });
-  return part;
-}
-
-async function waitReady(url: string, ms = 120_000) {
-  const deadline = Date.now() + ms;
-  while ((await fetch(new URL("/ready", url)).catch(() => undefined))?.status !== 200) {
-    if (Date.now() > deadline) throw new Error(`${url} not ready in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const part = spawnCalderaPart(name, command, env, port);
+  const started = await part;
+  parts.push(started);
+  return started;
 }
 
 /** How many GraphQL requests a server counted (`graphql_requests_total`, every label). */

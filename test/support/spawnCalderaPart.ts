@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A `caldera <command>` process (`subgraph`, `gateway`) started by `spawnCalderaPart`. */
+export type CalderaPart = {
+  name: string;
+  child: ChildProcess;
+  /** Its stdout and stderr, line by line. */
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Its GraphQL endpoint. */
+  url: string;
+};
+
+/**
+ * `node bin/caldera.mjs <command>` on `port` with only the given environment (none of the developer's services,
+ * log level `warn` unless given), resolved once it says it is serving; rejects with its output if it exits first.
+ * The way production runs the parts apart (docs/production.md): used by the replica test and the scale bench.
+ */
+export async function spawnCalderaPart(
+  name: string,
+  command: "subgraph" | "gateway",
+  env: Record<string, string>,
+  port: number,
+): Promise<CalderaPart> {
+  const base = { ...process.env };
+  for (const key of Object.keys(base)) if (/^(DATABASE_|CALDERA_|PORT$|HOST$)/.test(key)) delete base[key];
+  const child = spawn(process.execPath, ["bin/caldera.mjs", command], {
+    cwd: root,
+    env: { ...base, CALDERA_LOG_LEVEL: "warn", PORT: String(port), ...env },
+    stdio: "pipe",
+  });
+  const output: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const part: CalderaPart = { name, child, output, exited, url: `http://127.0.0.1:${port}/graphql` };
+  const onData = (chunk: Buffer) => output.push(...chunk.toString().split("\n").filter(Boolean));
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.some((l) => l.includes(`caldera ${command}: serving`))) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+    void exited.then(({ code }) => {
+      clearInterval(timer);
+      reject(new Error(`${name} exited with ${code}:\n${output.join("\n")}`));
+    });
+  });
+  return part;
+}
+
+/** Polls `GET /ready` of a part until it answers 200. */
+export async function waitReady(url: string, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await fetch(new URL("/ready", url)).catch(() => undefined))?.status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${url} not ready in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
