@@ -45,7 +45,9 @@ export const kernelProverBench: BenchSuite = {
       let offset = 0;
       // Warm-up outside the measurement: each host loads the circuit (and the process host starts) once.
       for (const host of PROVER_TUNABLES.host)
-        await pool.proveCoreQuality(proofJob(offset++), { configuration: { host, witness: "perProof" } });
+        await pool.proveCoreQuality(proofJob(offset++), {
+          configuration: { host, witness: "perProof", schedule: "sequential" },
+        });
 
       const tuningStarted = performance.now();
       let tuningProofs = 0;
@@ -83,7 +85,7 @@ export const kernelProverBench: BenchSuite = {
       const p = (side: keyof typeof times, q: number) => percentile(times[side], q);
       const faster = 1 - p("tuned", 50) / p("default", 50);
       const overhead = kernelOverhead();
-      const label = (c: ProverConfiguration) => `${c.host}/${c.witness}`;
+      const label = (c: ProverConfiguration) => `${c.host}/${c.witness}/${c.schedule}`;
       return [
         {
           row: `kernel settles on the real prover (core-quality proofs until exploration closes; ${label(incumbent)})`,

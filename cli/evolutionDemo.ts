@@ -43,8 +43,8 @@ const era = (wei: bigint | string) =>
 const ms = (value: number | null | undefined) =>
   value === null || value === undefined ? "—" : `${Math.round(value).toLocaleString("en-US")} ms`;
 const configOf = (row: InvocationSummary | undefined) => {
-  const c = (row?.configuration ?? {}) as { host?: string; witness?: string };
-  return `host=${c.host ?? "?"}, witness=${c.witness ?? "?"}`;
+  const c = (row?.configuration ?? {}) as { host?: string; witness?: string; schedule?: string };
+  return `host=${c.host ?? "?"}, witness=${c.witness ?? "?"}, schedule=${c.schedule ?? "?"}`;
 };
 
 /**

@@ -146,12 +146,13 @@ describe("createProverPool", () => {
     expect(pool.stats()).toEqual({ workers: 0, running: 0, queued: 0, capacity: 1 });
   }, 120_000);
 
-  it("proves in the process host (multi-threaded curve, reused witness calculator) and verifies there", async () => {
+  it("proves in the process host (multi-threaded curve, reused witness calculator, overlapped schedule) and verifies there", async () => {
     const pool = createProverPool({ workers: 1, maxQueue: 2 });
     pools.push(pool);
     const job = coreJob(3);
     expect(pool.stats().workers).toBe(1); // the process host starts with the first job asking for it
-    const configuration = { host: "process", witness: "reused" } as const;
+    // The tuned path end to end: process host, kept witness calculator, proveGroth16 with the zkey kept.
+    const configuration = { host: "process", witness: "reused", schedule: "overlapped" } as const;
     const [first, second] = await Promise.all([
       pool.proveCoreQuality(job, { configuration, verify: true }),
       pool.proveCoreQuality(coreJob(4), { configuration, verify: true }),
@@ -169,7 +170,7 @@ describe("createProverPool", () => {
     await expect(
       pool.proveDerivationBinding(
         { prepared: job.prepared, channelMask: 0b10, bindingHash: 1n },
-        { configuration: { host: "process", witness: "perProof" } },
+        { configuration: { host: "process", witness: "perProof", schedule: "sequential" } },
       ),
     ).rejects.toMatchObject({ code: "INVALID_DATASET", details: { field: "channelMask" } });
   }, 300_000);
@@ -182,7 +183,9 @@ describe("createProverPool", () => {
       processUrl: pathToFileURL(join(dir, "standInProcess.mjs")),
     });
     pools.push(pool);
-    const inProcess = { configuration: { host: "process", witness: "reused" } } as const;
+    const inProcess = {
+      configuration: { host: "process", witness: "reused", schedule: "sequential" },
+    } as const;
     const run = (parameters: Record<string, unknown>, options = inProcess) =>
       pool.proveCoreQuality(parameters as never, options) as unknown as Promise<{
         echo: unknown;

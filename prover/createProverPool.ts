@@ -271,7 +271,7 @@ export function createProverPool({
     { configuration = DEFAULT_PROVER_CONFIGURATION, verify }: ProveOptions = {},
   ): Promise<ProverJobAnswer<K>> => {
     if (terminated) return Promise.reject(new ProverStoppedError());
-    const { host, witness } = configuration;
+    const { host, witness, schedule } = configuration;
     // The process host starts with the first job that asks for it (most hubs never do).
     if (host === "process" && hosts("process").length === 0) spawn("process");
     // A worker still starting counts as free: the pool must not answer BUSY to the first jobs after it starts.
@@ -282,7 +282,7 @@ export function createProverPool({
       return Promise.reject(new ProverBusyError(retryAfterSeconds, current));
     }
     return new Promise<ProverJobAnswer<K>>((resolve, reject) => {
-      const options: ProverJobOptions = { witness, verify };
+      const options: ProverJobOptions = { witness, schedule, verify };
       queue.push({ id: nextId++, job, host, options, resolve: resolve as (result: unknown) => void, reject });
       dispatch();
     });

@@ -1,6 +1,7 @@
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { type Groth16Proof, groth16 } from "snarkjs";
-import type { WitnessMode } from "./proverConfiguration.js";
+import { proveGroth16 } from "./proveGroth16.js";
+import type { ProvingSchedule, WitnessMode } from "./proverConfiguration.js";
 
 export type FullProveParameters = {
   /** The circuit's inputs as snarkjs takes them (decimal strings, arrays of them). */
@@ -9,6 +10,8 @@ export type FullProveParameters = {
   zkey: Uint8Array;
   /** `"perProof"` (default): snarkjs's fullProve; `"reused"`: this thread's compiled witness calculator. */
   witness?: WitnessMode | undefined;
+  /** `"sequential"` (default): snarkjs's groth16.prove; `"overlapped"`: proveGroth16, the zkey kept. */
+  schedule?: ProvingSchedule | undefined;
 };
 
 export type FullProveReturnType = { proof: Groth16Proof; publicSignals: string[] };
@@ -29,17 +32,22 @@ export async function fullProve({
   wasm,
   zkey,
   witness = "perProof",
+  schedule = "sequential",
 }: FullProveParameters): Promise<FullProveReturnType> {
-  if (witness === "perProof")
+  if (witness === "perProof" && schedule === "sequential")
     return groth16.fullProve(input, { type: "mem", data: wasm }, { type: "mem", data: zkey });
-  let calculator = calculators.get(wasm);
+  let calculator = witness === "reused" ? calculators.get(wasm) : undefined;
   if (calculator === undefined) {
+    // Per proof, as snarkjs's fullProve compiles it; reused, once per thread.
     calculator = WitnessCalculatorBuilder(wasm, {});
-    calculator.catch(() => calculators.delete(wasm));
-    calculators.set(wasm, calculator);
+    if (witness === "reused") {
+      calculator.catch(() => calculators.delete(wasm));
+      calculators.set(wasm, calculator);
+    }
   }
   // As snarkjs's own witness step does (unstringifyBigInts): decimal strings become field elements.
   const wtns = await (await calculator).calculateWTNSBin(toBigInts(input) as Record<string, unknown>, 0);
+  if (schedule === "overlapped") return proveGroth16({ zkey, wtns });
   return groth16.prove({ type: "mem", data: zkey }, { type: "mem", data: wtns });
 }
 
@@ -52,5 +60,8 @@ function toBigInts(value: unknown): unknown {
   return value;
 }
 
-/** The proving functions' second parameter: how the witness is calculated (default: per proof, as landed). */
-export type WitnessOptions = { witness?: WitnessMode | undefined };
+/** The proving functions' second parameter: the witness and schedule knobs (default: snarkjs's, as landed). */
+export type ProvingOptions = {
+  witness?: WitnessMode | undefined;
+  schedule?: ProvingSchedule | undefined;
+};

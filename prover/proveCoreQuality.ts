@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import { fullProve, type WitnessOptions } from "./fullProve.js";
+import { fullProve, type ProvingOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { packCoreContext } from "./packCoreContext.js";
 import { packCoreTerms } from "./packCoreTerms.js";
@@ -23,7 +23,7 @@ export type ProveCoreQualityReturnType = {
 /** Groth16 proof that the prepared claim holds for its channel schema, bound to provider, chain and registry. */
 export async function proveCoreQuality(
   { prepared, provider, chainId, registry }: ProveCoreQualityParameters,
-  options: WitnessOptions = {},
+  options: ProvingOptions = {},
 ): Promise<ProveCoreQualityReturnType> {
   const { wasm, zkey } = await loadCircuitArtifacts("coreQuality");
   const started = performance.now();
@@ -40,6 +40,7 @@ export async function proveCoreQuality(
     wasm,
     zkey,
     witness: options.witness,
+    schedule: options.schedule,
   });
   const proveMs = performance.now() - started;
   if (BigInt(publicSignals[0] ?? -1) !== BigInt(prepared.claim.datasetCommitment))

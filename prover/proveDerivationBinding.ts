@@ -1,7 +1,7 @@
 import { type ComputeFeaturesReturnType, computeFeatures } from "./computeFeatures.js";
 import { SNARK_SCALAR_FIELD } from "./coreDataset.js";
 import { InvalidDatasetError } from "./errors.js";
-import { fullProve, type WitnessOptions } from "./fullProve.js";
+import { fullProve, type ProvingOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import type { PrepareCoreClaimReturnType } from "./prepareCoreClaim.js";
 import { type SolidityGroth16Proof, toSolidityProof } from "./toSolidityProof.js";
@@ -31,7 +31,7 @@ export type ProveDerivationBindingReturnType = {
  */
 export async function proveDerivationBinding(
   { prepared, channelMask, bindingHash }: ProveDerivationBindingParameters,
-  options: WitnessOptions = {},
+  options: ProvingOptions = {},
 ): Promise<ProveDerivationBindingReturnType> {
   const { claim, readings, schema } = prepared;
   if (bindingHash < 0n || bindingHash >= SNARK_SCALAR_FIELD)
@@ -58,6 +58,7 @@ export async function proveDerivationBinding(
     wasm,
     zkey,
     witness: options.witness,
+    schedule: options.schedule,
   });
   const proveMs = performance.now() - started;
   if (BigInt(publicSignals[0] ?? -1) !== BigInt(features.featureCommitment))

@@ -1,7 +1,7 @@
 import { type Address, getAddress, type Hex, isAddress } from "viem";
 import { type CommittedRiskRecord, commitRiskRecords, type RiskRecord } from "./commitRiskRecords.js";
 import { InvalidDatasetError } from "./errors.js";
-import { fullProve, type WitnessOptions } from "./fullProve.js";
+import { fullProve, type ProvingOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { riskFeatureContext } from "./riskFeatureContext.js";
 import { bucketEdges, bucketOf, riskKind } from "./riskFeatureStandard.js";
@@ -74,7 +74,7 @@ export async function proveRiskFeature(
     threshold,
     records,
   }: ProveRiskFeatureParameters,
-  options: WitnessOptions = {},
+  options: ProvingOptions = {},
 ): Promise<ProveRiskFeatureReturnType> {
   const kindNumber = riskKind(kind).number;
   if (!Number.isSafeInteger(threshold) || threshold < 0 || threshold >= 2 ** 32)
@@ -109,6 +109,7 @@ export async function proveRiskFeature(
     wasm,
     zkey,
     witness: options.witness,
+    schedule: options.schedule,
   });
   const proveMs = performance.now() - started;
   return {

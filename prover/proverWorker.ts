@@ -3,6 +3,7 @@ import { setPriority } from "node:os";
 import { curves, groth16 } from "snarkjs";
 import { BaseError } from "../errors/BaseError.js";
 import { fromSolidityProof } from "./fromSolidityProof.js";
+import type { ProvingOptions } from "./fullProve.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import {
   type ProveCoreQualityParameters,
@@ -19,14 +20,7 @@ import {
   type ProveRiskFeatureReturnType,
   proveRiskFeature,
 } from "./proveRiskFeature.js";
-import type { ProverHost, WitnessMode } from "./proverConfiguration.js";
-
-// The one more slice of snarkjs this file uses (snarkjs.d.ts declares the rest).
-declare module "snarkjs" {
-  export const curves: {
-    getCurveFromName(name: "bn128", options: { singleThread: boolean }): Promise<unknown>;
-  };
-}
+import type { ProverHost } from "./proverConfiguration.js";
 
 /** One proof for a pool worker: which circuit, and the proving function's parameters as they are. */
 export type ProverJob =
@@ -49,7 +43,7 @@ export type SerializedProverError = {
 };
 
 /** How to prove one job: the witness mode, and whether to verify the proof before answering. */
-export type ProverJobOptions = { witness?: WitnessMode | undefined; verify?: boolean | undefined };
+export type ProverJobOptions = ProvingOptions & { verify?: boolean | undefined };
 
 /** The pool → worker message. */
 export type ProverRequest = { id: number; job: ProverJob; options?: ProverJobOptions | undefined };
@@ -104,13 +98,13 @@ export async function proverWorker({ port, host = "thread" }: ProverWorkerParame
   if (process.platform === "linux" && host === "process") reniceEveryThread();
   port.on("message", async ({ id, job, options = {} }: ProverRequest) => {
     try {
-      const witness = { witness: options.witness };
+      const proving: ProvingOptions = { witness: options.witness, schedule: options.schedule };
       const result: ProverJobAnswer<ProverJob["kind"]> =
         job.kind === "coreQuality"
-          ? await proveCoreQuality(job.parameters, witness)
+          ? await proveCoreQuality(job.parameters, proving)
           : job.kind === "derivationBinding"
-            ? await proveDerivationBinding(job.parameters, witness)
-            : await proveRiskFeature(job.parameters, witness);
+            ? await proveDerivationBinding(job.parameters, proving)
+            : await proveRiskFeature(job.parameters, proving);
       if (options.verify) {
         // Here rather than in the caller: a pairing check is tens of ms of CPU that the request loop need not spend.
         const { vkey } = await loadCircuitArtifacts(job.kind);

@@ -21,6 +21,10 @@ declare module "snarkjs" {
     ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     verify(vkey: unknown, publicSignals: string[], proof: Groth16Proof): Promise<boolean>;
   };
+  /** ffjavascript's bn128, built once and kept on globalThis (see proverWorker and releaseProver). */
+  export const curves: {
+    getCurveFromName(name: "bn128", options: { singleThread: boolean }): Promise<unknown>;
+  };
   export const wtns: {
     calculate(input: Record<string, unknown>, wasm: string | MemFile, wtns: MemFile | string): Promise<void>;
     /** The witness as field elements: index 0 is the constant 1, then the outputs, then the public inputs. */

@@ -41,7 +41,12 @@ describe("hubComponents", () => {
     expect(hubComponentLogicHash("core-prover")).toBe(
       canonicalHash({
         component: "core-prover",
-        configuration: { circuit: "coreQuality", host: "thread", witness: "perProof" },
+        configuration: {
+          circuit: "coreQuality",
+          host: "thread",
+          witness: "perProof",
+          schedule: "sequential",
+        },
       }),
     );
     const planting = getModel("planting-optimisation");

@@ -46,9 +46,9 @@ export const HUB_COMPONENT_MODELS = {
 export function hubComponentConfiguration(name: HubComponentName): Record<string, unknown> {
   switch (name) {
     case "core-prover":
-      return { circuit: "coreQuality", host: "thread", witness: "perProof" };
+      return { circuit: "coreQuality", host: "thread", witness: "perProof", schedule: "sequential" };
     case "binding-prover":
-      return { circuit: "derivationBinding", host: "thread", witness: "perProof" };
+      return { circuit: "derivationBinding", host: "thread", witness: "perProof", schedule: "sequential" };
     case "agricultural-validator":
       return { domain: "AGRICULTURAL", checks: ["channelSchema", "domainFloors"] };
     case "industrial-validator":

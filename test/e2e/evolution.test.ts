@@ -133,7 +133,7 @@ beforeAll(async () => {
     seed: 7,
     // A short run on a busy machine: close at 80% confidence, configurations within 20% count as equally good.
     kernel: {
-      tunables: { host: ["thread", "process"], witness: ["perProof"] },
+      tunables: { host: ["thread", "process"], witness: ["perProof"], schedule: ["sequential"] },
       minEvidence: 2,
       confidenceToClose: 0.8,
       indifference: 0.2,
@@ -184,7 +184,7 @@ describe("capability evolution end to end through the gateway (the evolution dem
     const incumbent = tuned.kernel("coreQuality")?.currentConfig();
     // The kernel reports an incumbent that beats the default it replaced; none when the default stayed best.
     if (published === undefined) {
-      expect(incumbent).toEqual({ host: "thread", witness: "perProof" });
+      expect(incumbent).toEqual({ host: "thread", witness: "perProof", schedule: "sequential" });
       return;
     }
     await published;

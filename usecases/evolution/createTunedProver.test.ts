@@ -84,7 +84,7 @@ describe("createTunedProver", () => {
     const { rows, recorder, logOf } = memoryTelemetry();
     // Two configurations, so a short run can settle: one that proves, one whose host cannot start.
     const kernel = {
-      tunables: { host: ["thread", "process"], witness: ["reused"] },
+      tunables: { host: ["thread", "process"], witness: ["reused"], schedule: ["overlapped"] },
       // The default (thread, perProof) is not among these two, so no baseline run of it.
       baseline: undefined,
       minEvidence: 2,
@@ -107,17 +107,19 @@ describe("createTunedProver", () => {
       expect(await groth16.verify(vkey, publicSignals, fromSolidityProof(proof))).toBe(true);
     }
     expect(live?.exploring()).toBe(false);
-    expect(live?.currentConfig()).toEqual({ host: "thread", witness: "reused" });
+    expect(live?.currentConfig()).toEqual({ host: "thread", witness: "reused", schedule: "overlapped" });
 
     // The failing configuration was tried, recorded non-compliant, and the request was served by the fallback.
-    const failed = rows.filter((row) => row.configKey === configKey({ host: "process", witness: "reused" }));
+    const failed = rows.filter(
+      (row) => row.configKey === configKey({ host: "process", witness: "reused", schedule: "overlapped" }),
+    );
     expect(failed.length).toBeGreaterThan(0);
     for (const row of failed)
       expect(row).toMatchObject({
         compliant: false,
         success: true,
         errorCode: "INTERNAL_SERVER_ERROR",
-        details: { fallback: { host: "thread", witness: "reused" } },
+        details: { fallback: { host: "thread", witness: "reused", schedule: "overlapped" } },
       });
     for (const row of rows.filter((r) => !failed.includes(r)))
       expect(row).toMatchObject({ compliant: true, success: true, scenario: "circuit:coreQuality" });
@@ -141,7 +143,9 @@ describe("createTunedProver", () => {
     // A stand-in pool (the unit around the kernel): proofs whose latency depends on the configuration.
     const latency = (options: ProveOptions | undefined) =>
       options?.configuration?.host === "process"
-        ? 1_800
+        ? options.configuration.schedule === "overlapped"
+          ? 1_500
+          : 1_800
         : options?.configuration?.witness === "reused"
           ? 2_700
           : 2_800;
@@ -181,7 +185,7 @@ describe("createTunedProver", () => {
       component: "core-prover",
       componentId: 1n,
       configuration: { host: "process" },
-      previousConfiguration: { host: "thread", witness: "perProof" },
+      previousConfiguration: { host: "thread", witness: "perProof", schedule: "sequential" },
       decisionLogHash: live?.decisionTraceHash(),
     });
     expect(improvements[0]?.report.efficiencyImprovementBps).toBeGreaterThan(3_000);
