@@ -29,6 +29,8 @@ const SCHEMA = "bench_scale";
 const LEVELS = (process.env.CALDERA_SCALE_LEVELS ?? "10000,100000,1000000").split(",").map(Number);
 const SAMPLES = 60;
 const THROUGHPUT_REQUESTS = 300;
+/** SQL, subgraph and gateway take turns this many times; each throughput figure is the median of its turns. */
+const THROUGHPUT_ROUNDS = 3;
 const CONCURRENCY = 8;
 
 /** The list query shapes the API serves, with variables that hit a mid-size provider and a deep cursor. */
@@ -214,22 +216,6 @@ export const readScaleBench: BenchSuite = {
       );
       stops.unshift(() => stopPart(served));
       await waitReady(served.url);
-      await throughputOf(served.url, NESTED.query); // warm-up
-      const replay = () =>
-        throughput(THROUGHPUT_REQUESTS, CONCURRENCY, async () => {
-          for (const { string, parameters } of statements)
-            await direct.unsafe(string, parameters as never[], { prepare: true });
-        });
-      await replay();
-      const sqlRate = await replay();
-      const subgraphRate = await throughputOf(served.url, NESTED.query);
-      rows.push({
-        row: `subgraph (\`caldera subgraph\`) vs its own ${statements.length} SQL statements straight through postgres, nested query at ${volume(LEVELS.at(-1) ?? 0)} (req/s)`,
-        target: "≥ 0.5×",
-        measured: `${(subgraphRate / sqlRate).toFixed(2)}× (${subgraphRate.toFixed(0)} vs ${sqlRate.toFixed(0)})`,
-        met: subgraphRate / sqlRate >= 0.5,
-      });
-
       const gateway = await spawnCalderaPart(
         "gateway",
         "gateway",
@@ -238,14 +224,37 @@ export const readScaleBench: BenchSuite = {
       );
       stops.unshift(() => stopPart(gateway));
       await waitReady(gateway.url);
-      await throughputOf(gateway.url, NESTED.query); // warm-up (query plan cache)
-      const gatewayRate = await throughputOf(gateway.url, NESTED.query);
-      const subgraphAgain = await throughputOf(served.url, NESTED.query);
+      const replay = () =>
+        throughput(THROUGHPUT_REQUESTS, CONCURRENCY, async () => {
+          for (const { string, parameters } of statements)
+            await direct.unsafe(string, parameters as never[], { prepare: true });
+        });
+      // Warm-up (JIT, prepared statements, the gateway's query plan), then rounds of the three in turn, so that a
+      // change in the machine's load falls on all of them; each figure is the median of its rounds.
+      await replay();
+      await throughputOf(served.url, NESTED.query);
+      await throughputOf(gateway.url, NESTED.query);
+      const rates = { sql: [] as number[], subgraph: [] as number[], gateway: [] as number[] };
+      for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+        rates.sql.push(await replay());
+        rates.subgraph.push(await throughputOf(served.url, NESTED.query));
+        rates.gateway.push(await throughputOf(gateway.url, NESTED.query));
+      }
+      const [sqlRate, subgraphRate, gatewayRate] = [rates.sql, rates.subgraph, rates.gateway].map((r) =>
+        percentile(r, 50),
+      ) as [number, number, number];
+      const each = (r: number[]) => r.map((v) => v.toFixed(0)).join(", ");
       rows.push({
-        row: `gateway (\`caldera gateway\`) vs subgraph throughput, each its own process, nested query at ${volume(LEVELS.at(-1) ?? 0)} (req/s)`,
+        row: `subgraph (\`caldera subgraph\`) vs its own ${statements.length} SQL statements straight through postgres, nested query at ${volume(LEVELS.at(-1) ?? 0)} (req/s, median of ${THROUGHPUT_ROUNDS} alternating rounds)`,
+        target: "≥ 0.5×",
+        measured: `${(subgraphRate / sqlRate).toFixed(2)}× (${subgraphRate.toFixed(0)} vs ${sqlRate.toFixed(0)}; rounds ${each(rates.subgraph)} vs ${each(rates.sql)})`,
+        met: subgraphRate / sqlRate >= 0.5,
+      });
+      rows.push({
+        row: `gateway (\`caldera gateway\`) vs subgraph throughput, each its own process, nested query at ${volume(LEVELS.at(-1) ?? 0)} (req/s, the same rounds)`,
         target: "≥ 0.8×",
-        measured: `${(gatewayRate / subgraphAgain).toFixed(2)}× (${gatewayRate.toFixed(0)} vs ${subgraphAgain.toFixed(0)}; load average ${loadavg()[0]?.toFixed(1)})`,
-        met: gatewayRate / subgraphAgain >= 0.8,
+        measured: `${(gatewayRate / subgraphRate).toFixed(2)}× (${gatewayRate.toFixed(0)} vs ${subgraphRate.toFixed(0)}; rounds ${each(rates.gateway)}; load average ${loadavg()[0]?.toFixed(1)})`,
+        met: gatewayRate / subgraphRate >= 0.8,
       });
 
       // \`npm start\`'s topology: gateway and subgraph in one process (one event loop for both), for comparison.

@@ -4,6 +4,7 @@ import {
   RemoteGraphQLDataSource,
 } from "@apollo/gateway";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { Gauge, type Registry } from "prom-client";
 import {
@@ -133,7 +134,15 @@ export async function startGateway({
     ...guard,
     stopOnTerminationSignals: false,
     // `observe` last: it records the status and errors as subgraphRequestErrors left them.
-    plugins: [...guard.plugins, subgraphRequestErrors, observe.plugin],
+    plugins: [
+      // No schema gives cache hints and nothing caches: Apollo's cache control only ever concluded `no-store`, at the
+      // price of a policy per request and a parse of every subgraph answer's header; the header is set as it was.
+      ApolloServerPluginCacheControlDisabled(),
+      noStore,
+      ...guard.plugins,
+      subgraphRequestErrors,
+      observe.plugin,
+    ],
     formatError: formatGuardedError,
   });
   // Ready when the supergraph is composed and Caldera's own subgraph is ready (its whole path: Postgres, chain,
@@ -176,6 +185,18 @@ export async function startGateway({
   };
 }
 
+/** `cache-control: no-store` on every answer, as Apollo's cache control concluded for answers without hints. */
+const noStore: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (!response.http.headers.has("cache-control"))
+          response.http.headers.set("cache-control", "no-store");
+      },
+    };
+  },
+};
+
 /**
  * A subgraph as the gateway calls it. A subgraph that refuses a request answers HTTP 4xx with GraphQL errors (a
  * variable its scalar rejects, a limit): Apollo's RemoteGraphQLDataSource turns that into "400: Bad Request" with
@@ -197,9 +218,10 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // hangs does not pile up open sockets; Apollo's default fetcher (make-fetch-happen) has no time-out.
     super(
       timeoutMs === undefined
-        ? { url, ...(ownFetcher ? { fetcher: ownFetcher } : {}) }
+        ? { url, honorSubgraphCacheControlHeader: false, ...(ownFetcher ? { fetcher: ownFetcher } : {}) }
         : {
             url,
+            honorSubgraphCacheControlHeader: false,
             fetcher: ((input: string, init?: RequestInit) =>
               fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs + 1_000) })) as never,
           },

@@ -66,6 +66,8 @@ describe("observability: /metrics and request logs through the real stack", () =
     expect(body.errors).toBeUndefined();
     expect(body.data?.provider).toMatchObject({ name: "Caldera dev provider" });
     expect(response.headers.get("x-request-id")).toBe(requestId);
+    // Nothing the hub serves may be cached by a proxy: chain data changes with every block.
+    expect(response.headers.get("cache-control")).toBe("no-store");
 
     const [gatewayLine, ...moreGateway] = linesOf(requestId, "gateway", "graphql request");
     expect(moreGateway).toEqual([]);
