@@ -10,7 +10,12 @@ import { getFreePort } from "../stack/getFreePort.js";
 import { createScratchTables } from "../test/support/createScratchTables.js";
 import { scratchFeatureTime, seedRiskRows } from "../test/support/seedRiskRows.js";
 import { scratchProvider, seedScratchRows } from "../test/support/seedScratchRows.js";
-import { type CalderaPart, spawnCalderaPart, waitReady } from "../test/support/spawnCalderaPart.js";
+import {
+  type CalderaPart,
+  spawnCalderaPart,
+  subgraphEnvironmentOf,
+  waitReady,
+} from "../test/support/spawnCalderaPart.js";
 import { graphql, startTestStack } from "../test/support/startTestStack.js";
 import type { BenchRow, BenchSuite } from "./BenchRow.js";
 import { percentile, throughput } from "./measure.js";
@@ -204,14 +209,7 @@ export const readScaleBench: BenchSuite = {
       const served = await spawnCalderaPart(
         "subgraph",
         "subgraph",
-        {
-          DATABASE_URL: stack.postgresUrl,
-          CALDERA_RPC_URL: stack.rpcUrl,
-          CALDERA_INDEXER_URL: stack.indexer.url,
-          CALDERA_DEPLOYMENT: join(stack.dataDir, "deployment.json"),
-          CALDERA_GATEWAY_SECRET: secret,
-          CALDERA_CONFIG: config,
-        },
+        subgraphEnvironmentOf(stack, { config, secret }),
         await getFreePort(),
       );
       stops.unshift(() => stopPart(served));

@@ -6,33 +6,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { groth16 } from "snarkjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BaseError } from "../errors/BaseError.js";
+import { coreDayJob } from "../test/support/coreDay.js";
 import { createProverPool, type ProverPool, ProverStoppedError } from "./createProverPool.js";
 import { fromSolidityProof } from "./fromSolidityProof.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
-import { prepareCoreClaim } from "./prepareCoreClaim.js";
-import type { ProveCoreQualityParameters } from "./proveCoreQuality.js";
 import { releaseProver } from "./releaseProver.js";
 
-const windowStart = 1_780_272_000;
 /** A day of 15-minute readings; distinct `offset`s give distinct commitments. */
-const coreJob = (offset: number): ProveCoreQualityParameters => ({
-  prepared: prepareCoreClaim({
-    dataset: {
-      windowStart,
-      slotSeconds: 900,
-      deadlineSeconds: 600,
-      readings: Array.from({ length: 96 }, (_, i) => ({
-        observedAt: windowStart + i * 900 + 30,
-        deliveredAt: windowStart + i * 900 + 75,
-        value: 31.5 + 4 * Math.sin(i / 15) + offset,
-      })),
-    },
-    domain: 1,
-  }),
-  provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-  chainId: 31337,
-  registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-});
+const coreJob = (offset: number) => coreDayJob((i) => 31.5 + 4 * Math.sin(i / 15) + offset);
 
 /**
  * A stand-in for proverWorker.mjs speaking the same messages, for what a real proof cannot do on demand: crash the
@@ -232,21 +213,9 @@ describe("createProverPool", () => {
     writeFileSync(
       script,
       `import { createProverPool } from ${module("./createProverPool.ts")};
-import { prepareCoreClaim } from ${module("./prepareCoreClaim.ts")};
+import { coreDayClaim } from ${module("../test/support/coreDay.ts")};
 const pool = createProverPool({ workers: 1 });
-const prepared = prepareCoreClaim(${JSON.stringify({
-        dataset: {
-          windowStart,
-          slotSeconds: 900,
-          deadlineSeconds: 600,
-          readings: Array.from({ length: 96 }, (_, i) => ({
-            observedAt: windowStart + i * 900 + 30,
-            deliveredAt: windowStart + i * 900 + 75,
-            value: 30,
-          })),
-        },
-        domain: 1,
-      })});
+const prepared = coreDayClaim(() => 30);
 const refused = await pool.proveDerivationBinding({ prepared, channelMask: 2, bindingHash: 1n }).catch((e) => e.code);
 const inFlight = pool.proveCoreQuality({ prepared, provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", chainId: 31337, registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3" }).catch((e) => e.name);
 await new Promise((resolve) => setTimeout(resolve, 200));

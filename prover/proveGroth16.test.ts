@@ -1,32 +1,18 @@
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { groth16 } from "snarkjs";
 import { afterAll, describe, expect, it } from "vitest";
+import { coreDayClaim } from "../test/support/coreDay.js";
 import { loadCircuitArtifacts } from "./loadCircuitArtifacts.js";
 import { packCoreContext } from "./packCoreContext.js";
 import { packCoreTerms } from "./packCoreTerms.js";
-import { prepareCoreClaim } from "./prepareCoreClaim.js";
 import { proveGroth16 } from "./proveGroth16.js";
 import { releaseProver } from "./releaseProver.js";
 
 afterAll(releaseProver);
 
-const windowStart = 1_780_272_000;
-
 /** A core-quality witness (`.wtns` bytes) for a day of 15-minute readings; `offset` moves every value. */
 async function coreWitness(offset: number): Promise<{ wtns: Uint8Array; commitment: bigint }> {
-  const prepared = prepareCoreClaim({
-    dataset: {
-      windowStart,
-      slotSeconds: 900,
-      deadlineSeconds: 600,
-      readings: Array.from({ length: 96 }, (_, i) => ({
-        observedAt: windowStart + i * 900 + 30,
-        deliveredAt: windowStart + i * 900 + 75,
-        value: 31.5 + 4 * Math.sin(i / 15) + offset,
-      })),
-    },
-    domain: 1,
-  });
+  const prepared = coreDayClaim((i) => 31.5 + 4 * Math.sin(i / 15) + offset);
   const { wasm } = await loadCircuitArtifacts("coreQuality");
   const calculator = await WitnessCalculatorBuilder(wasm, {});
   const wtns = await calculator.calculateWTNSBin(

@@ -10,7 +10,12 @@ import { GATEWAY_SECRET_HEADER } from "../../guard/gatewaySecret.js";
 import { startSubgraph } from "../../resolvers/startSubgraph.js";
 import { getFreePort } from "../../stack/getFreePort.js";
 import { registerProviderAs } from "../support/certifyAs.js";
-import { type CalderaPart, spawnCalderaPart, waitReady } from "../support/spawnCalderaPart.js";
+import {
+  type CalderaPart,
+  spawnCalderaPart,
+  subgraphEnvironmentOf,
+  waitReady,
+} from "../support/spawnCalderaPart.js";
 import { startTestPostgres } from "../support/startTestPostgres.js";
 import { graphql, startTestStack, type TestStack } from "../support/startTestStack.js";
 
@@ -63,14 +68,7 @@ beforeAll(async () => {
   configDir = mkdtempSync(join(tmpdir(), "caldera-replicas-"));
   const config = join(configDir, "caldera.config.json");
   writeFileSync(config, JSON.stringify({ viewsSchema: "caldera", partners: [] }));
-  subgraphEnv = {
-    DATABASE_URL: stack.postgresUrl,
-    CALDERA_RPC_URL: stack.rpcUrl,
-    CALDERA_INDEXER_URL: stack.indexer.url,
-    CALDERA_DEPLOYMENT: join(stack.dataDir, "deployment.json"),
-    CALDERA_GATEWAY_SECRET: secret,
-    CALDERA_CONFIG: config,
-  };
+  subgraphEnv = subgraphEnvironmentOf(stack, { config, secret });
   // Both at once, as an orchestrator starts them: their migrations must not race.
   [replicaA, replicaB] = await Promise.all([
     getFreePort().then((port) => spawnPart("replica A", "subgraph", subgraphEnv, port)),

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TestStack } from "./startTestStack.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -62,4 +64,19 @@ export async function waitReady(url: string, ms = 120_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${url} not ready in ${ms} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** `caldera subgraph`'s environment on a test stack's Postgres, chain, indexer and deployment. */
+export function subgraphEnvironmentOf(
+  stack: TestStack,
+  { config, secret }: { config: string; secret: string },
+): Record<string, string> {
+  return {
+    DATABASE_URL: stack.postgresUrl,
+    CALDERA_RPC_URL: stack.rpcUrl,
+    CALDERA_INDEXER_URL: stack.indexer.url,
+    CALDERA_DEPLOYMENT: join(stack.dataDir, "deployment.json"),
+    CALDERA_GATEWAY_SECRET: secret,
+    CALDERA_CONFIG: config,
+  };
 }

@@ -8,32 +8,13 @@ import { configKey } from "../../models/kernel/createKernel.js";
 import { createProverPool, type ProverPool } from "../../prover/createProverPool.js";
 import { fromSolidityProof } from "../../prover/fromSolidityProof.js";
 import { loadCircuitArtifacts } from "../../prover/loadCircuitArtifacts.js";
-import { prepareCoreClaim } from "../../prover/prepareCoreClaim.js";
-import type { ProveCoreQualityParameters } from "../../prover/proveCoreQuality.js";
 import type { ProveOptions } from "../../prover/proverConfiguration.js";
 import { releaseProver } from "../../prover/releaseProver.js";
 import type { TelemetryEntry, TelemetryRecorder } from "../../services/createTelemetryRecorder.js";
+import { coreDayJob } from "../../test/support/coreDay.js";
 import { createTunedProver, type KernelLogRecord, type ProverImprovement } from "./createTunedProver.js";
 
-const windowStart = 1_780_272_000;
-const coreJob = (offset: number): ProveCoreQualityParameters => ({
-  prepared: prepareCoreClaim({
-    dataset: {
-      windowStart,
-      slotSeconds: 900,
-      deadlineSeconds: 600,
-      readings: Array.from({ length: 96 }, (_, i) => ({
-        observedAt: windowStart + i * 900 + 30,
-        deliveredAt: windowStart + i * 900 + 75,
-        value: 28 + 3 * Math.cos(i / 11) + offset,
-      })),
-    },
-    domain: 1,
-  }),
-  provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-  chainId: 31337,
-  registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-});
+const coreJob = (offset: number) => coreDayJob((i) => 28 + 3 * Math.cos(i / 11) + offset);
 
 /** Telemetry kept in memory: the rows the hub's recorder would write. */
 const memoryTelemetry = () => {
