@@ -50,7 +50,6 @@ type PreparedZkey = {
   nVars: number;
   nPublic: number;
   domainSize: number;
-  n8r: number;
   vk: { alpha1: Point; beta1: Point; beta2: Point; delta1: Point; delta2: Point };
   /** Sections 4 (QAP coefficients) and 5–9 (the A, B1, B2, C and H points). */
   coeffs: Uint8Array;
@@ -169,7 +168,6 @@ async function prepareZkey(zkey: Uint8Array): Promise<PreparedZkey> {
     nVars,
     nPublic,
     domainSize,
-    n8r,
     vk: { alpha1, beta1, beta2, delta1, delta2 },
     coeffs: section(file, 4),
     pointsA: section(file, 5),
