@@ -100,6 +100,14 @@ export function riskFeatureListQueries(sql: Sql, schema: string) {
   const branches = (key: RiskFeaturePageKey | RiskFeatureFilterKey, inline: boolean) => {
     const cls = classOf(key);
     if (cls.open) return [sql``];
+    // Only a minimum severity, no prefix: the (severity, published_at, id) index, one branch per severity.
+    if (
+      key.kind === undefined &&
+      key.verified === undefined &&
+      key.subject === undefined &&
+      key.ecosystem === undefined
+    )
+      return cls.severities.map((severity) => sql`and f.severity = ${severity}::int`);
     const kindOf = (kind: number) => (key.kind !== undefined && !inline ? sql`k.kind` : sql`${kind}::int`);
     const verifiedOf = (verified: boolean) =>
       key.verified !== undefined && !inline ? sql`(k.verified = 1)` : sql`${verified}::boolean`;

@@ -55,6 +55,8 @@ export const riskFeature = onchainTable(
   (table) => ({
     publishedIdx: index().on(table.publishedAt, table.id),
     classIdx: index().on(table.kind, table.severity, table.verified, table.publishedAt, table.id),
+    // `minSeverity` alone (the commonest class filter): one branch per accepted severity, not 5 × 2 per severity.
+    severityIdx: index().on(table.severity, table.publishedAt, table.id),
     ecosystemIdx: index().on(table.ecosystemId, table.publishedAt, table.id),
     ecosystemClassIdx: index().on(
       table.ecosystemId,
