@@ -1,8 +1,9 @@
-import type { Address, Hex, TypedDataDefinition } from "viem";
+import type { Abi, Address, Hex, TypedDataDefinition } from "viem";
 import { fromChain, parseAccount } from "./circulation/circulationContracts.js";
 import { circulationError } from "./circulation/circulationErrors.js";
 import { BadUserInputError, NotAuthorizedError } from "./errors.js";
 import type { HubServices } from "./HubServices.js";
+import { chainNow } from "./verifySignedAuthorization.js";
 
 /** One node's signature over a quorum action's typed data, and that typed data's deadline. */
 export type NodeAttestation = {
@@ -16,11 +17,13 @@ export type CheckNodeAttestationsParameters = {
   attestations: readonly NodeAttestation[] | undefined;
   /** What the nodes approve, for messages: "the settlement of case 3". */
   action: string;
-  /** The chain's time (chainNow): a deadline at or before it has expired. */
-  now: bigint;
-  /** Distinct staked nodes the contract needs, and the stake each needs (the contract's own parameters). */
-  quorum: number;
-  minStake: bigint;
+  /** The chain's time, when the caller has read it already; default `chainNow`. A deadline at or before it has expired. */
+  now?: bigint | undefined;
+  /**
+   * The contract that counts the nodes: its `attestationQuorum()` (distinct staked nodes it needs) and
+   * `minAttesterStake()` (the stake each needs) are read here, as the contract will read them.
+   */
+  registry: { address: Address; abi: Abi };
   /** The typed data each node signed, for the deadline they all carry. */
   typedDataFor: (deadline: bigint) => TypedDataDefinition;
   /** A node's stake where the contract measures it (a snapshot block, or now). */
@@ -48,9 +51,8 @@ export async function checkNodeAttestations({
   hub,
   attestations,
   action,
-  now,
-  quorum,
-  minStake,
+  now: given,
+  registry,
   typedDataFor,
   stakeOf,
   stakeMeasuredAt,
@@ -58,6 +60,15 @@ export async function checkNodeAttestations({
 }: CheckNodeAttestationsParameters): Promise<CheckNodeAttestationsReturnType> {
   if (!Array.isArray(attestations))
     throw new BadUserInputError("attestations", `must list the nodes' signatures over ${action}`);
+  const read = (functionName: "attestationQuorum" | "minAttesterStake") =>
+    fromChain(hub.publicClient.readContract({ ...registry, functionName }) as Promise<bigint | number>);
+  const [now, quorumRead, minStakeRead] = await Promise.all([
+    given ?? chainNow(hub),
+    read("attestationQuorum"),
+    read("minAttesterStake"),
+  ]);
+  const quorum = Number(quorumRead);
+  const minStake = BigInt(minStakeRead);
   if (attestations.length === 0)
     throw circulationError("ATTESTATION_QUORUM_NOT_MET", `No node attested ${action}; it needs ${quorum}`, {
       got: 0,

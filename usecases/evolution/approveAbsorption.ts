@@ -1,7 +1,7 @@
 import { type Address, getAddress, type Hex, type TypedDataDefinition } from "viem";
 import { DEFAULT_SIGNATURE_TTL_SECONDS } from "../certificationTypedData.js";
 import { checkNodeAttestations, type NodeAttestation } from "../checkNodeAttestations.js";
-import { eventOf, fromChain } from "../circulation/circulationContracts.js";
+import { eventOf } from "../circulation/circulationContracts.js";
 import { BadUserInputError } from "../errors.js";
 import type { HubServices } from "../HubServices.js";
 import { stakeAt } from "../risk/riskContracts.js";
@@ -89,18 +89,11 @@ export async function approveAbsorption(
 ): Promise<ApproveAbsorptionReturnType> {
   const { absorptionId, absorption } = await pendingAbsorption(id, hub);
   const registry = componentRegistryOf(hub);
-  const [now, quorum, minStake] = await Promise.all([
-    chainNow(hub),
-    fromChain(hub.publicClient.readContract({ ...registry, functionName: "attestationQuorum" })),
-    fromChain(hub.publicClient.readContract({ ...registry, functionName: "minAttesterStake" })),
-  ]);
   const { deadline, checked } = await checkNodeAttestations({
     hub,
     attestations,
     action: `the approval of absorption ${absorptionId}`,
-    now,
-    quorum: Number(quorum),
-    minStake,
+    registry,
     typedDataFor: (d) =>
       typedDataOf(hub, absorptionId, absorption.moduleHash, d) as unknown as TypedDataDefinition,
     stakeOf: (node) => stakeAt(hub, node, absorption.snapshotBlock),

@@ -264,19 +264,13 @@ export async function settleEvolutionEpoch(
 ): Promise<SettleEvolutionEpochReturnType> {
   const assessed = await assessEpoch(input, hub, telemetry);
   const { epoch, componentId, figures } = assessed;
-  const registry = registryOf(hub);
-  const [quorum, minStake] = await Promise.all([
-    fromChain(hub.publicClient.readContract({ ...registry, functionName: "attestationQuorum" })),
-    fromChain(hub.publicClient.readContract({ ...registry, functionName: "minAttesterStake" })),
-  ]);
   const staking = { address: hub.deployment.contracts.NodeStaking.address, abi: nodeStakingAbi } as const;
   const { deadline, checked } = await checkNodeAttestations({
     hub,
     attestations,
     action: `component ${componentId}'s epoch ${epoch} figures as the hub computes them (improvement ${figures.efficiencyImprovementBps} bps, scenario range ${figures.scenarioRangeDelta}, evidence ${figures.evidenceHash})`,
     now: assessed.now,
-    quorum: Number(quorum),
-    minStake,
+    registry: registryOf(hub),
     typedDataFor: (d) => typedDataOf(hub, assessed, d) as unknown as TypedDataDefinition,
     // The pool weighs stake at the block before the settlement: the current votes are what it will see.
     stakeOf: (node) =>

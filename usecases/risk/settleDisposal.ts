@@ -134,19 +134,11 @@ export async function settleDisposal(
   hub: HubServices,
 ): Promise<SettleDisposalReturnType> {
   const { caseId, freezeCase, seized, assessment, assessmentHash } = await assessDisposal(input, hub);
-  const registry = riskRegistryOf(hub);
-  const [now, quorum, minStake] = await Promise.all([
-    chainNow(hub),
-    fromChain(hub.publicClient.readContract({ ...registry, functionName: "attestationQuorum" })),
-    fromChain(hub.publicClient.readContract({ ...registry, functionName: "minAttesterStake" })),
-  ]);
   const { deadline, checked } = await checkNodeAttestations({
     hub,
     attestations,
     action: `the settlement of case ${caseId}`,
-    now,
-    quorum: Number(quorum),
-    minStake,
+    registry: riskRegistryOf(hub),
     typedDataFor: (d) => typedDataOf(hub, caseId, assessmentHash, d) as unknown as TypedDataDefinition,
     stakeOf: (node) => stakeAt(hub, node, freezeCase.snapshotBlock),
     stakeMeasuredAt: {
