@@ -9,6 +9,7 @@ import { gatewayEnvironment } from "../cli/gatewayCommand.js";
 import { subgraphEnvironment } from "../cli/subgraphCommand.js";
 import { loadCalderaConfig } from "../config/loadCalderaConfig.js";
 import { type ServedApollo, serveApollo } from "../services/serveApollo.js";
+import { imageEnvironment } from "../test/support/spawnCalderaPart.js";
 
 /**
  * The Kubernetes manifests (deploy/kubernetes/*.yaml) checked against the code they run: what the commands read,
@@ -247,6 +248,17 @@ describe("deploy/kubernetes manifests", () => {
 function configMapsData(name: string): Record<string, string> {
   return of("ConfigMap").find((m) => m.metadata.name === name)?.data ?? {};
 }
+
+describe("deploy/Dockerfile", () => {
+  it("sets the environment the parts are measured in (the scale bench spawns them with imageEnvironment)", () => {
+    expect(imageEnvironment()).toEqual({
+      NODE_ENV: "production",
+      NODE_OPTIONS: "--max-semi-space-size=64",
+      APOLLO_TELEMETRY_DISABLED: "1",
+      PONDER_TELEMETRY_DISABLED: "true",
+    });
+  });
+});
 
 describe("the probes' paths are served", () => {
   let served: ServedApollo;

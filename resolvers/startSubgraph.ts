@@ -145,5 +145,7 @@ export async function startSubgraph({
     maxBodyBytes: limits?.maxBodyBytes ?? defaultQueryLimits.maxBodyBytes,
     host,
     observe,
+    // The hub's pools log each statement with its request id at debug level (traceSql), read from requestContext.
+    traceRequests: logger?.isLevelEnabled("debug") ?? false,
   });
 }

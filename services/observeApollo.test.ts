@@ -71,6 +71,7 @@ beforeAll(async () => {
     readiness: async () => ({ ready: true }),
     maxBodyBytes: 1_000,
     observe,
+    traceRequests: true,
   });
 });
 
@@ -243,5 +244,42 @@ describe("observeApollo", () => {
     expect(text.value("http_requests_total", { ...server, path: "/graphql", status: "200" })).toBe(1);
     // Every GraphQL request above got exactly one line.
     expect(lines.filter((l) => l.msg === "graphql request")).toHaveLength(10);
+  });
+});
+
+describe("observeApollo without traceRequests (the default)", () => {
+  it("still logs the request's id and duration, while nothing far from HTTP sees the request", async () => {
+    const quiet: Record<string, unknown>[] = [];
+    const observe = observeApollo({
+      server: "gateway",
+      metrics: createMetrics({ server: "gateway" }),
+      logger: createLogger({
+        level: "info",
+        destination: { write: (line: string) => void quiet.push(JSON.parse(line)) },
+      }),
+    });
+    const server = new ApolloServer({ typeDefs, resolvers, plugins: [observe.plugin] });
+    const plain = await serveApollo({
+      server,
+      port: 0,
+      context: async () => ({}),
+      readiness: async () => ({ ready: true }),
+      maxBodyBytes: 1_000,
+      observe,
+    });
+    try {
+      const response = await fetch(plain.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "req-plain-1" },
+        body: JSON.stringify({ query: "{ hello requestId }" }),
+      });
+      expect(await response.json()).toEqual({ data: { hello: "world", requestId: null } });
+      const [line] = quiet.filter((l) => l.msg === "graphql request");
+      expect(line).toMatchObject({ requestId: "req-plain-1", server: "gateway", status: 200, outcome: "ok" });
+      expect(line?.durationMs as number).toBeGreaterThanOrEqual(0);
+      expect(quiet.filter((l) => l.msg === "graphql request")).toHaveLength(1);
+    } finally {
+      await plain.stop();
+    }
   });
 });

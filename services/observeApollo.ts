@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLResponse } from "@apollo/server";
 import type { Logger } from "./createLogger.js";
 import type { Metrics, OperationType, RequestOutcome } from "./createMetrics.js";
-import { type RequestContext, requestContext } from "./requestContext.js";
+import { type RequestContext, requestOfContext } from "./requestContext.js";
 
 export type ObserveApolloParameters = {
   /** `gateway` or `subgraph`: bound to every log line (the metrics' registry carries it as a label already). */
@@ -72,8 +72,8 @@ export function observeApollo({
   };
 
   const plugin: ApolloServerPlugin<BaseContext> = {
-    async requestDidStart() {
-      const context = requestContext.getStore();
+    async requestDidStart({ contextValue }) {
+      const context = requestOfContext(contextValue);
       const startedAt = context?.startedAt ?? performance.now();
       return {
         async willSendResponse(request) {

@@ -11,8 +11,27 @@ export type RequestContext = {
 };
 
 /**
- * The current request, set by `serveApollo` around each GraphQL request. Code far from the HTTP layer (SQL
- * statements in a DataLoader batch, a use case) reads the request id from here rather than through every
- * signature in between; promises and timers started within the request carry it along.
+ * The current request, set by `serveApollo` around each GraphQL request when it serves with `traceRequests` (a
+ * subgraph logging at debug). Code far from the HTTP layer (SQL statements in a DataLoader batch) reads the request
+ * id from here rather than through every signature in between; promises and timers started within the request
+ * carry it along. Not on by default: once an AsyncLocalStorage runs, node 20 hooks every promise the process makes,
+ * about a tenth of the subgraph's CPU on a nested query (npm run bench, scale/reads).
  */
 export const requestContext = new AsyncLocalStorage<RequestContext>();
+
+const REQUEST = Symbol("caldera.request");
+
+/**
+ * Tags a GraphQL context value with the request it was made for (`serveApollo`, as Apollo creates the context), so
+ * that the request's plugins (`observeApollo`) find it without `requestContext`. A symbol property, not a WeakMap:
+ * Apollo hands the plugins a shallow copy of the context value, which keeps its own enumerable symbols.
+ */
+export function tagContextWithRequest<T extends object>(contextValue: T, request: RequestContext): T {
+  (contextValue as Record<symbol, unknown>)[REQUEST] = request;
+  return contextValue;
+}
+
+/** The request a context value was tagged with (`tagContextWithRequest`). */
+export function requestOfContext(contextValue: object): RequestContext | undefined {
+  return (contextValue as Record<symbol, RequestContext | undefined>)[REQUEST];
+}

@@ -5,7 +5,7 @@ import { type ApolloServer, type BaseContext, HeaderMap } from "@apollo/server";
 import { BaseError } from "../errors/BaseError.js";
 import type { ErrorCode } from "../errors/errorCodes.js";
 import type { ObserveApolloReturnType } from "./observeApollo.js";
-import { type RequestContext, requestContext } from "./requestContext.js";
+import { type RequestContext, requestContext, tagContextWithRequest } from "./requestContext.js";
 
 /**
  * Who sent a request, for the context: what Apollo's HTTP request does not carry, plus its request headers and the
@@ -33,6 +33,11 @@ export type ServeApolloParameters<Context extends BaseContext> = {
   drainTimeoutMs?: number | undefined;
   /** Metrics (served at `GET /metrics`) and request log lines; its `plugin` must be among the server's plugins. */
   observe?: ObserveApolloReturnType | undefined;
+  /**
+   * Run each request inside `requestContext`, for code that reads it far from HTTP (debug-level SQL lines). Off by
+   * default: it costs every promise of the process a hook (see requestContext).
+   */
+  traceRequests?: boolean | undefined;
 };
 
 export type Readiness = { ready: boolean } & Record<string, unknown>;
@@ -66,6 +71,7 @@ export async function serveApollo<Context extends BaseContext>({
   host = "127.0.0.1",
   drainTimeoutMs = 10_000,
   observe,
+  traceRequests = false,
 }: ServeApolloParameters<Context>): Promise<ServedApollo> {
   await server.start();
   let draining = false;
@@ -105,17 +111,18 @@ export async function serveApollo<Context extends BaseContext>({
       const sentId = headers.get(REQUEST_ID_HEADER);
       const requestId = sentId && /^[\w.:-]{1,64}$/.test(sentId) ? sentId : randomUUID();
       res.setHeader(REQUEST_ID_HEADER, requestId);
-      // The request id travels with everything this request runs (SQL statements, use cases): see requestContext.
       observed = { requestId, startedAt, observed: false };
       const body = req.method === "POST" ? await readJson(req, maxBodyBytes) : undefined;
       const caller: Caller = { remoteAddress: req.socket.remoteAddress, headers, requestId };
       const request = observed;
-      const response = await requestContext.run(request, () =>
+      const execute = () =>
         server.executeHTTPGraphQLRequest({
           httpGraphQLRequest: { method: req.method ?? "GET", headers, search: url.search, body },
-          context: () => context(caller),
-        }),
-      );
+          // The request travels with its context value to the plugins (observeApollo: its id and start).
+          context: async () => tagContextWithRequest(await context(caller), request),
+        });
+      // With `traceRequests`, also with everything the request runs (SQL statements): see requestContext.
+      const response = await (traceRequests ? requestContext.run(request, execute) : execute());
       // Refused by Apollo before its request pipeline (a batch, no content type): the plugin never saw it.
       observe?.unanswered(request, response.status ?? 200);
       closeIfDraining(res);

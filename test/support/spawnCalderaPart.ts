@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestStack } from "./startTestStack.js";
@@ -17,9 +18,10 @@ export type CalderaPart = {
 };
 
 /**
- * `node bin/caldera.mjs <command>` on `port` with only the given environment (none of the developer's services,
- * log level `warn` unless given), resolved once it says it is serving; rejects with its output if it exits first.
- * The way production runs the parts apart (docs/production.md): used by the replica test and the scale bench.
+ * `node bin/caldera.mjs <command>` on `port` with the production image's environment (`imageEnvironment`) and the
+ * given one (none of the developer's services, log level `warn` unless given), resolved once it says it is
+ * serving; rejects with its output if it exits first. The way production runs the parts apart
+ * (docs/production.md): used by the replica test and the scale bench.
  */
 export async function spawnCalderaPart(
   name: string,
@@ -31,7 +33,7 @@ export async function spawnCalderaPart(
   for (const key of Object.keys(base)) if (/^(DATABASE_|CALDERA_|PORT$|HOST$)/.test(key)) delete base[key];
   const child = spawn(process.execPath, ["bin/caldera.mjs", command], {
     cwd: root,
-    env: { ...base, CALDERA_LOG_LEVEL: "warn", PORT: String(port), ...env },
+    env: { ...base, ...imageEnvironment(), CALDERA_LOG_LEVEL: "warn", PORT: String(port), ...env },
     stdio: "pipe",
   });
   const output: string[] = [];
@@ -55,6 +57,22 @@ export async function spawnCalderaPart(
     });
   });
   return part;
+}
+
+/**
+ * The variables `deploy/Dockerfile` sets (its `ENV` lines: NODE_ENV, the V8 heap flags, telemetry off), so that a
+ * part spawned here runs as the production image runs it and the figures measured on it are production's.
+ */
+export function imageEnvironment(): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const line of readFileSync(join(root, "deploy/Dockerfile"), "utf8").split("\n")) {
+    if (!line.startsWith("ENV ")) continue;
+    for (const pair of line.slice(4).trim().split(/\s+/)) {
+      const at = pair.indexOf("=");
+      if (at > 0) environment[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+  }
+  return environment;
 }
 
 /** Polls `GET /ready` of a part until it answers 200. */
