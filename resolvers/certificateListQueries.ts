@@ -18,17 +18,24 @@ export type CertificatePageKey = CertificateFilterKey & {
   first: number;
   /** Rows strictly after this position (the row itself may have gone since). */
   after?: CertificatePosition | undefined;
+  /**
+   * The columns to read (certificateColumns: what the query selects), sorted; every column when absent. A row then
+   * has only those fields.
+   */
+  columns?: readonly string[] | undefined;
 };
 
-/** Which filters a key sets: keys of one shape share one statement. */
+const set = (value: unknown) => (value === undefined ? "0" : "1");
+
+/** Which filters (and, for a page, which columns) a key sets: keys of one shape share one statement. */
 export function certificateKeyShape(key: CertificatePageKey | CertificateFilterKey): string {
-  const set = (value: unknown) => (value === undefined ? "0" : "1");
   return (
     set(key.provider) +
     set(key.domain) +
     set(key.certifiedFrom) +
     set(key.certifiedBefore) +
-    set("after" in key ? key.after : undefined)
+    set("after" in key ? key.after : undefined) +
+    ("columns" in key && key.columns ? key.columns.join(",") : "")
   );
 }
 
@@ -81,14 +88,17 @@ export function certificateListQueries(sql: Sql, schema: string) {
     /** Up to `first + 1` rows per key (the extra one says whether there is a next page), tagged with the key's index. */
     page: (keys: readonly CertificatePageKey[]) => {
       const key = keys[0] as CertificatePageKey;
+      // The key's columns (names from certificateColumns' table, never a client's), qualified: in the lateral
+      // join `provider` and `domain` are the key row's columns too.
+      const columns = key.columns ? sql(key.columns.map((column) => `c.${column}`)) : sql`c.*`;
       if (keys.length === 1)
         return sql<(CertificateRow & { batchIndex: number })[]>`
-          select 0 as batch_index, c.* from ${certificate} c where true ${where(key, true)}
+          select 0 as batch_index, ${columns} from ${certificate} c where true ${where(key, true)}
           order by c.certified_at desc, c.id desc limit ${key.first + 1}`;
       return sql<(CertificateRow & { batchIndex: number })[]>`
         select k.batch_index, c.* from ${keyRows(keys)}
         cross join lateral (
-          select * from ${certificate} c where true ${where(key, false)}
+          select ${columns} from ${certificate} c where true ${where(key, false)}
           order by c.certified_at desc, c.id desc
           limit k.lim
         ) c

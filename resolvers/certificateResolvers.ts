@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from "graphql";
 import { CORE_DOMAINS, CORE_SLOTS } from "../prover/coreDataset.js";
 import { typedDataToJson } from "../usecases/certificationTypedData.js";
 import {
@@ -35,6 +36,7 @@ export const certificateResolvers = {
       _: unknown,
       { filter, first, after }: CertificatesArgs,
       { loaders }: SubgraphContext,
+      info: GraphQLResolveInfo,
     ) => {
       return certificateConnection(
         {
@@ -46,6 +48,7 @@ export const certificateResolvers = {
         first,
         after,
         loaders,
+        info,
       );
     },
     certifyCoreTypedData: async (

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from "graphql";
 import { typedDataToJson } from "../usecases/certificationTypedData.js";
 import {
   type RegisterProviderInput,
@@ -41,6 +42,7 @@ export const providerResolvers = {
       { address }: ProviderRef,
       { first, after }: { first?: number | null; after?: string | null },
       { loaders }: SubgraphContext,
-    ) => certificateConnection({ provider: lower(address) }, first, after, loaders),
+      info: GraphQLResolveInfo,
+    ) => certificateConnection({ provider: lower(address) }, first, after, loaders, info),
   },
 };
