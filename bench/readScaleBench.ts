@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os, { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { createSubgraphFetcher } from "../gateway/createSubgraphFetcher.js";
@@ -33,7 +33,8 @@ const SCHEMA = "bench_scale";
 /** `CALDERA_SCALE_LEVELS=2000,20000` checks the suite quickly at small volumes; the figures are the default's. */
 const LEVELS = (process.env.CALDERA_SCALE_LEVELS ?? "10000,100000,1000000").split(",").map(Number);
 const SAMPLES = 60;
-const THROUGHPUT_REQUESTS = 300;
+/** Per round: long enough (≥ 0.5 s even against raw SQL) that a scheduling hiccup is a small part of it. */
+const THROUGHPUT_REQUESTS = 1_000;
 /** SQL, subgraph and gateway take turns this many times; each throughput figure is the median of its turns. */
 const THROUGHPUT_ROUNDS = 3;
 const CONCURRENCY = 8;
@@ -233,11 +234,21 @@ export const readScaleBench: BenchSuite = {
       await throughputOf(served.url, NESTED.query);
       await throughputOf(gateway.url, NESTED.query);
       const rates = { sql: [] as number[], subgraph: [] as number[], gateway: [] as number[] };
+      // CPU time per request of each process (/proc), over its own rounds: what each would need of a core alone.
+      const cpu = { subgraphAlone: 0, subgraph: 0, gateway: 0 };
+      const pids = { subgraph: served.child.pid ?? 0, gateway: gateway.child.pid ?? 0 };
       for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
         rates.sql.push(await replay());
+        let before = cpuMsOf(pids.subgraph);
         rates.subgraph.push(await throughputOf(served.url, NESTED.query));
+        cpu.subgraphAlone += cpuMsOf(pids.subgraph) - before;
+        before = cpuMsOf(pids.subgraph);
+        const gatewayBefore = cpuMsOf(pids.gateway);
         rates.gateway.push(await throughputOf(gateway.url, NESTED.query));
+        cpu.subgraph += cpuMsOf(pids.subgraph) - before;
+        cpu.gateway += cpuMsOf(pids.gateway) - gatewayBefore;
       }
+      const perRequest = (ms: number) => (ms / (THROUGHPUT_ROUNDS * THROUGHPUT_REQUESTS)).toFixed(2);
       const [sqlRate, subgraphRate, gatewayRate] = [rates.sql, rates.subgraph, rates.gateway].map((r) =>
         percentile(r, 50),
       ) as [number, number, number];
@@ -253,6 +264,12 @@ export const readScaleBench: BenchSuite = {
         target: "≥ 0.8×",
         measured: `${(gatewayRate / subgraphRate).toFixed(2)}× (${gatewayRate.toFixed(0)} vs ${subgraphRate.toFixed(0)}; rounds ${each(rates.gateway)}; load average ${loadavg()[0]?.toFixed(1)})`,
         met: gatewayRate / subgraphRate >= 0.8,
+      });
+      rows.push({
+        row: "CPU time per nested request, each process over its rounds (/proc): subgraph alone · subgraph + gateway behind the gateway",
+        target: "report",
+        measured: `${perRequest(cpu.subgraphAlone)} ms · ${perRequest(cpu.subgraph)} + ${perRequest(cpu.gateway)} ms (${os.availableParallelism()} CPUs)`,
+        met: null,
       });
 
       // \`npm start\`'s topology: gateway and subgraph in one process (one event loop for both), for comparison.
@@ -313,6 +330,17 @@ async function throughputOf(url: string, query: string): Promise<number> {
     const result = (await response.json()) as { errors?: unknown };
     if (!response.ok || result.errors) throw new Error(`HTTP ${response.status}: ${JSON.stringify(result)}`);
   });
+}
+
+/** A process's user + system CPU time so far, in ms (Linux /proc; 0 where there is none). */
+function cpuMsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 /** SIGTERM (a drain, as an orchestrator stops it), then the exit. */
