@@ -11,13 +11,18 @@ import { transform } from "esbuild";
 /** As the project's tsconfig.json compiles: ES2022 class fields (defined, not assigned). */
 const tsconfigRaw = { compilerOptions: { target: "ES2022", useDefineForClassFields: true } };
 
+/**
+ * From a TypeScript file, a relative specifier that names no file is looked for as TypeScript writes it: `./x.js`
+ * as `./x.ts`, and (ponder's indexer/, bundler style) `./x` as `./x.ts` or `./x/index.ts`.
+ */
 export async function resolve(specifier, context, nextResolve) {
   const relative = specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("file:");
-  if (relative && specifier.endsWith(".js") && context.parentURL?.endsWith(".ts")) {
+  if (relative && context.parentURL?.endsWith(".ts")) {
     const url = new URL(specifier, context.parentURL);
-    if (!existsSync(url)) {
-      const typescript = new URL(`${url.href.slice(0, -3)}.ts`);
-      if (existsSync(typescript)) return { url: typescript.href, format: "module", shortCircuit: true };
+    if (!existsSync(url) || !/\.[cm]?[jt]s$|\.json$/.test(url.pathname)) {
+      const base = url.href.replace(/\.js$/, "");
+      for (const candidate of [`${base}.ts`, `${base}/index.ts`])
+        if (existsSync(new URL(candidate))) return { url: candidate, format: "module", shortCircuit: true };
     }
   }
   return nextResolve(specifier, context);

@@ -23,6 +23,8 @@ describe("bin/typescriptHooks.mjs", () => {
       format: "module",
       shortCircuit: true,
     });
+    // ponder's indexer/ writes them without an extension (bundler style).
+    expect(await resolve("./answer", { parentURL }, unreached)).toMatchObject({ url: url("answer.ts") });
     const next = async (specifier: string) => ({ url: `next:${specifier}` });
     expect(await resolve("./plain.js", { parentURL }, next)).toEqual({ url: "next:./plain.js" });
     expect(await resolve("graphql", { parentURL }, next)).toEqual({ url: "next:graphql" });
