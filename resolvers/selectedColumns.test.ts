@@ -14,30 +14,24 @@ function infoOf(query: string) {
 }
 
 const columnsOf = { id: ["id"], name: ["name"], owner: ["owner_address", "owner_kind"] };
+/** A row's own columns, and its owner's two. */
+const NAME_AND_OWNER = ["id", "name", "owner_address", "owner_kind"];
 const columns = (query: string) =>
   selectedColumns({ info: infoOf(query), path: ["edges", "node"], columnsOf, always: ["id"] });
 
 describe("selectedColumns", () => {
   it("collects the columns of the fields selected at the path, sorted and once each", () => {
-    expect(columns("{ list { edges { node { owner name owner } } } }")).toEqual([
-      "id",
-      "name",
-      "owner_address",
-      "owner_kind",
-    ]);
+    expect(columns("{ list { edges { node { owner name owner } } } }")).toEqual(NAME_AND_OWNER);
   });
 
   it("follows aliases, fragment spreads, inline fragments and fields merged from several nodes", () => {
     expect(
       columns(`{ list { e: edges { node { ...N } } edges { ... { node { n2: name } } } } }
         fragment N on Row { owner }`),
-    ).toEqual(["id", "name", "owner_address", "owner_kind"]);
-    expect(columns("{ list { edges { node { name } } } list { edges { node { owner } } } }")).toEqual([
-      "id",
-      "name",
-      "owner_address",
-      "owner_kind",
-    ]);
+    ).toEqual(NAME_AND_OWNER);
+    expect(columns("{ list { edges { node { name } } } list { edges { node { owner } } } }")).toEqual(
+      NAME_AND_OWNER,
+    );
   });
 
   it("reads only what the row needs always when nothing under the path is selected, and every column for an unlisted field", () => {

@@ -64,16 +64,25 @@ beforeAll(async () => {
         : formatted;
     },
   });
-  served = await serveApollo({
+  served = await serveObserved(server, observe, true);
+});
+
+/** The server on a free port, observed; `traceRequests` as serveApollo takes it. */
+function serveObserved(
+  server: ApolloServer,
+  observe: ReturnType<typeof observeApollo>,
+  traceRequests: boolean,
+): Promise<ServedApollo> {
+  return serveApollo({
     server,
     port: 0,
     context: async () => ({}),
     readiness: async () => ({ ready: true }),
     maxBodyBytes: 1_000,
     observe,
-    traceRequests: true,
+    traceRequests,
   });
-});
+}
 
 afterAll(async () => {
   await served?.stop();
@@ -259,14 +268,7 @@ describe("observeApollo without traceRequests (the default)", () => {
       }),
     });
     const server = new ApolloServer({ typeDefs, resolvers, plugins: [observe.plugin] });
-    const plain = await serveApollo({
-      server,
-      port: 0,
-      context: async () => ({}),
-      readiness: async () => ({ ready: true }),
-      maxBodyBytes: 1_000,
-      observe,
-    });
+    const plain = await serveObserved(server, observe, false);
     try {
       const response = await fetch(plain.url, {
         method: "POST",
