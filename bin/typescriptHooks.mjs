@@ -1,7 +1,7 @@
 // Node module hooks that run the hub's TypeScript as `bin/caldera.mjs` loads it: each `.ts` file transformed by
 // esbuild (types stripped, nothing bundled), `./x.js` resolved to `./x.ts` as TypeScript writes it. tsx does the
 // same, but with esbuild's `keepNames`, which wraps every function the code creates in a call that defines its
-// `name`: on a server that makes closures per request (loaders, connections) that was ~6% of the subgraph's CPU.
+// `name`: on a server that makes closures per request (loaders, connections) that was ~5% of the subgraph's CPU.
 // Nothing here reads a name it would lose: errors and classes set theirs explicitly.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
