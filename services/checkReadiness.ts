@@ -44,8 +44,9 @@ export async function checkReadiness({
     ? { ok: false, detail: "not answering", maxLagBlocks: status.maxLagBlocks }
     : {
         ok: status.live,
-        detail:
-          status.lagBlocks === undefined
+        detail: status.catchingUp
+          ? `re-indexing after a restart, at block ${status.indexedBlock}`
+          : status.lagBlocks === undefined
             ? `at block ${status.indexedBlock}, chain head unknown`
             : `${status.lagBlocks} block(s) behind (at most ${status.maxLagBlocks})`,
         indexedBlock: status.indexedBlock.toString(),

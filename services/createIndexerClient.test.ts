@@ -86,3 +86,37 @@ describe("createIndexerClient.waitForBlock", () => {
     await expect(waiting).resolves.toBeUndefined();
   });
 });
+
+describe("createIndexerClient.status", () => {
+  it("is not live while ponder re-indexes after a restart, even within the lag budget, and is once it is back", async () => {
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    // Before the restart ponder had indexed the head; its /status still says so while it re-indexes.
+    status = await blockAt(head);
+    let progress: { target: bigint; reached: bigint } | undefined = { target: head, reached: head - 1n };
+    const client = createIndexerClient({ url, publicClient, maxLagBlocks: 2, catchUp: () => progress });
+
+    // One block short of where it was: inside a 2-block lag budget, but the last block's rows are not back yet.
+    expect(await client.status()).toMatchObject({
+      reachable: true,
+      indexedBlock: head - 1n,
+      lagBlocks: 1,
+      catchingUp: true,
+      live: false,
+    });
+
+    progress = undefined;
+    expect(await client.status()).toMatchObject({
+      indexedBlock: head,
+      lagBlocks: 0,
+      catchingUp: false,
+      live: true,
+    });
+  });
+
+  it("is live within the lag budget when nothing restarted", async () => {
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    status = await blockAt(head - 2n);
+    const client = createIndexerClient({ url, publicClient, maxLagBlocks: 2 });
+    expect(await client.status()).toMatchObject({ lagBlocks: 2, catchingUp: false, live: true });
+  });
+});

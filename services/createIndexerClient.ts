@@ -11,7 +11,15 @@ export type IndexerStatus = {
   /** head − indexed, when both are known. */
   lagBlocks: number | undefined;
   maxLagBlocks: number;
-  /** Reachable and no more than `maxLagBlocks` behind the head: safe to send a transaction and wait for it. */
+  /**
+   * Re-indexing after a restart and not yet back at the block it had reached before: it serves fewer rows than it
+   * did, so it is not live however small the lag (its last blocks may hold data already shown to clients).
+   */
+  catchingUp: boolean;
+  /**
+   * Reachable, not catching up, and no more than `maxLagBlocks` behind the head: safe to send a transaction and
+   * wait for it, and to serve reads.
+   */
   live: boolean;
 };
 
@@ -49,21 +57,21 @@ export function createIndexerClient({
   catchUp,
 }: CreateIndexerClientParameters): IndexerClient {
   /** `/status`, corrected by what the supervisor saw ponder really index. */
-  const indexedBlockNow = async (head?: bigint) => {
+  const indexedBlockNow = async (head?: bigint): Promise<{ indexed: bigint; catchingUp: boolean }> => {
     const reported = await indexedBlock(url);
     const progress = catchUp?.();
-    if (progress === undefined || reported < 0n) return reported;
+    if (progress === undefined || reported < 0n) return { indexed: reported, catchingUp: false };
     const target = head !== undefined && head < progress.target ? head : progress.target;
-    if (progress.reached >= target) return reported;
+    if (progress.reached >= target) return { indexed: reported, catchingUp: false };
     // biome-ignore lint/complexity/useMathMinMax: bigints; Math.min takes numbers only
-    return progress.reached < reported ? progress.reached : reported;
+    return { indexed: progress.reached < reported ? progress.reached : reported, catchingUp: true };
   };
   return {
     url,
     maxLagBlocks,
     status: async () => {
       const head = await publicClient.getBlockNumber({ cacheTime: 0 }).catch(() => undefined);
-      const indexed = await indexedBlockNow(head);
+      const { indexed, catchingUp } = await indexedBlockNow(head);
       const reachable = indexed >= 0n;
       const lagBlocks = reachable && head !== undefined ? Math.max(0, Number(head - indexed)) : undefined;
       return {
@@ -72,12 +80,13 @@ export function createIndexerClient({
         headBlock: head,
         lagBlocks,
         maxLagBlocks,
-        live: lagBlocks !== undefined && lagBlocks <= maxLagBlocks,
+        catchingUp,
+        live: !catchingUp && lagBlocks !== undefined && lagBlocks <= maxLagBlocks,
       };
     },
     waitForBlock: async (blockNumber, timeoutMs = 30_000) => {
       const deadline = Date.now() + timeoutMs;
-      while ((await indexedBlockNow()) < blockNumber || !(await onTheChain(url, publicClient))) {
+      while ((await indexedBlockNow()).indexed < blockNumber || !(await onTheChain(url, publicClient))) {
         if (Date.now() > deadline)
           throw new Error(`the indexer did not reach block ${blockNumber} in ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 25));

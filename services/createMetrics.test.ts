@@ -12,6 +12,7 @@ const status = (overrides: Partial<IndexerStatus>): IndexerStatus => ({
   headBlock: 103n,
   lagBlocks: 3,
   maxLagBlocks: 2,
+  catchingUp: false,
   live: false,
   ...overrides,
 });

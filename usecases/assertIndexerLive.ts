@@ -11,9 +11,11 @@ export async function assertIndexerLive({ indexer }: Pick<HubServices, "indexer"
   if (status.live) return;
   const detail = !status.reachable
     ? "it does not answer"
-    : status.lagBlocks === undefined
-      ? "the chain head is unknown"
-      : `${status.lagBlocks} blocks behind the chain head, more than ${status.maxLagBlocks}`;
+    : status.catchingUp
+      ? `it is re-indexing after a restart (at block ${status.indexedBlock})`
+      : status.lagBlocks === undefined
+        ? "the chain head is unknown"
+        : `${status.lagBlocks} blocks behind the chain head, more than ${status.maxLagBlocks}`;
   throw new IndexerUnavailableError(detail, {
     indexedBlock: status.indexedBlock.toString(),
     ...(status.lagBlocks === undefined ? {} : { lagBlocks: status.lagBlocks }),

@@ -42,6 +42,7 @@ function hubWith(beforeReached: (blockNumber: bigint, call: number) => Promise<v
       headBlock: 0n,
       lagBlocks: 0,
       maxLagBlocks: 2,
+      catchingUp: false,
       live: true,
     }),
     waitForBlock: async (blockNumber) => beforeReached(blockNumber, calls++),

@@ -55,6 +55,7 @@ beforeAll(async () => {
       headBlock: 0n,
       lagBlocks: 0,
       maxLagBlocks: 2,
+      catchingUp: false,
       live: true,
     }),
     waitForBlock: async () => {},

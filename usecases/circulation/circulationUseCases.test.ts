@@ -187,6 +187,7 @@ const hub = {
   indexer: {
     status: async () => ({
       reachable: true,
+      catchingUp: false,
       live: true,
       indexedBlock: 1n,
       headBlock: 1n,

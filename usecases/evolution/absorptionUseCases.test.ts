@@ -82,6 +82,7 @@ const hub = {
   indexer: {
     status: async () => ({
       reachable: true,
+      catchingUp: false,
       live: true,
       indexedBlock: 1n,
       headBlock: 1n,
