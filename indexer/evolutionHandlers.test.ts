@@ -1,6 +1,6 @@
 import { stringToHex } from "viem";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { createMemoryStore, type Row } from "./createMemoryStore";
+import { createMemoryStore, type Row } from "../test/support/createMemoryStore.js";
 import * as schema from "./ponder.schema";
 
 /**

