@@ -11,6 +11,12 @@ const schema = buildSchema(/* GraphQL */ `
   type Provider {
     name: String
     certificates(first: Int = 20): CertificateConnection!
+    earnings: [Earning!]!
+    partners: [Provider!]!
+  }
+  type Earning {
+    amount: Int!
+    at: String!
   }
   type CertificateConnection {
     totalCount: Int!
@@ -57,6 +63,17 @@ describe("pageCostRule: fields resolved, nested page sizes multiplied", () => {
     const nested = `{ provider(address: "a") { certificates(first: 3) { edges { node { provider { ${inner} } } } } } }`;
     // provider 1 + certificates 1 + 3 × (edges 1 + node 1 + provider 1 + certificates 1 + 3 × 3)
     expect(cost(nested)).toBe(2 + 3 * (4 + 9));
+  });
+
+  it("counts a list without `first` at its cap in LIST_SIZES (Provider.earnings: 1,000 buckets), others once", () => {
+    // provider 1 + earnings 1 + 1,000 × (amount, at)
+    expect(cost(`{ provider(address: "a") { earnings { amount at } } }`)).toBe(2 + 1_000 * 2);
+    // Not in the table: counted once, as before.
+    expect(cost(`{ provider(address: "a") { partners { name } } }`)).toBe(2 + 1);
+    const errors = validate(schema, parse(`{ provider(address: "a") { partners { name } } }`), [
+      pageCostRule({ maxCost: 0, listSizes: { "Provider.partners": 7 } }),
+    ]);
+    expect(errors[0]?.extensions.found).toBe(2 + 7);
   });
 
   it("reads `first` from variables, their defaults, and treats null as the default", () => {

@@ -13,6 +13,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from "graphql";
+import { LIST_SIZES } from "./listSizes.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "./pageSize.js";
 import { queryLimitError } from "./queryLimitError.js";
 
@@ -24,6 +25,8 @@ export type PageCostOptions = {
   defaultPageSize?: number;
   /** Larger `first` values count as this (the resolver refuses them anyway, with a clearer message). */
   maxPageSize?: number;
+  /** `Type.field` → how many items a list without `first` holds at most (default `LIST_SIZES`). */
+  listSizes?: Readonly<Record<string, number>>;
 };
 
 const PAGE_ARGUMENTS = ["first", "last"];
@@ -34,7 +37,8 @@ const PAGE_ARGUMENTS = ["first", "last"];
  * so nested pages multiply: `certificates(first: 10) { edges { node { provider { certificates(first: 10) { … } } } } }`
  * costs about 10 × 10 per field of the inner page. The page size is the literal, the variable's value (or the
  * variable's default), else the argument's default in the schema, else `defaultPageSize`; it is capped at
- * `maxPageSize`. Fragments are expanded (each fragment is costed once and reused, so fragment bombs stay linear);
+ * `maxPageSize`. A list without `first` whose length another bound caps (`listSizes`: a metrics window's buckets)
+ * multiplies by that cap. Fragments are expanded (each fragment is costed once and reused, so fragment bombs stay linear);
  * unknown fields still count 1.
  */
 export function pageCostRule(options: PageCostOptions): ValidationRule {
@@ -62,6 +66,7 @@ export function operationCost(
     variables,
     defaultPageSize = DEFAULT_PAGE_SIZE,
     maxPageSize = MAX_PAGE_SIZE,
+    listSizes = LIST_SIZES,
   }: Omit<PageCostOptions, "maxCost">,
 ): number {
   const fragmentCosts = new Map<string, number>();
@@ -80,12 +85,16 @@ export function operationCost(
     return Number.NaN;
   };
 
-  const pageSize = (field: FieldNode, definition: GraphQLField<unknown, unknown> | undefined): number => {
+  const pageSize = (
+    field: FieldNode,
+    definition: GraphQLField<unknown, unknown> | undefined,
+    parent: GraphQLNamedType | undefined,
+  ): number => {
     const argument = field.arguments?.find((a) => PAGE_ARGUMENTS.includes(a.name.value));
     const argumentDefinition = definition?.args.find((a) =>
       argument ? a.name === argument.name.value : PAGE_ARGUMENTS.includes(a.name),
     );
-    if (!argument && !argumentDefinition) return 1;
+    if (!argument && !argumentDefinition) return listSizes[`${parent?.name}.${field.name.value}`] ?? 1;
     const schemaDefault =
       typeof argumentDefinition?.defaultValue === "number"
         ? argumentDefinition.defaultValue
@@ -107,7 +116,7 @@ export function operationCost(
         total += 1;
         if (selection.selectionSet)
           total +=
-            pageSize(selection, definition) *
+            pageSize(selection, definition, parent) *
             selectionCost(selection.selectionSet, definition ? getNamedType(definition.type) : undefined);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;

@@ -1,4 +1,5 @@
 import { GraphQLError } from "graphql";
+import { MAX_EARNINGS_BUCKETS } from "../guard/listSizes.js";
 import { domainNames } from "../usecases/governance/ruleChanges.js";
 import type { CreditLineFilterKey } from "./circulationListQueries.js";
 import {
@@ -29,7 +30,6 @@ type PageArgs = { first?: number | null; after?: string | null };
 const EVENT_KEY = /^\d{75}$/;
 const UINT = /^\d{1,78}$/;
 
-const MAX_EARNINGS_BUCKETS = 1_000;
 const DAY = 86_400;
 const YEAR_SECONDS = 365n * 86_400n;
 

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { Row, Sql } from "postgres";
+import { MAX_ADAPTATION_SCENARIOS } from "../guard/listSizes.js";
 import { type AdaptationCycle, adaptationCycles } from "../usecases/evolution/adaptationCycles.js";
 import { batchByShape } from "./batchByShape.js";
 import type { KeysetList } from "./circulationListQueries.js";
@@ -231,7 +232,14 @@ export function createEvolutionLoaders(sql: Sql, schema: string, hubSchema = "ca
   );
 
   const cycles = new DataLoader<string, AdaptationCycle[]>(async (ids) =>
-    Promise.all(ids.map((id) => orWhenMissing(() => adaptationCycles(sql, id, { schema: hubSchema }), []))),
+    Promise.all(
+      ids.map((id) =>
+        orWhenMissing(
+          () => adaptationCycles(sql, id, { schema: hubSchema, limit: MAX_ADAPTATION_SCENARIOS }),
+          [],
+        ),
+      ),
+    ),
   );
 
   const singleton = <R>(load: () => Promise<R>) =>

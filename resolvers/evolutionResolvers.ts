@@ -1,4 +1,5 @@
 import { GraphQLError } from "graphql";
+import { MAX_METRICS_BUCKETS } from "../guard/listSizes.js";
 import type { AdaptationCycle } from "../usecases/evolution/adaptationCycles.js";
 import { UINT_KEY } from "./connection.js";
 import type {
@@ -20,8 +21,6 @@ type KindName = Exclude<(typeof KINDS)[number], "NONE">;
 /** ponder's event ids (75-digit checkpoints): settlements page on the settling event's. */
 const EVENT_KEY = /^\d{75}$/;
 const INT32_MAX = 2 ** 31 - 1;
-/** A window holds at most this many buckets (BAD_USER_INPUT beyond). */
-export const MAX_METRICS_BUCKETS = 1_000;
 const BUCKETS: Record<"MINUTE" | "HOUR" | "DAY", { unit: MetricsBucketUnit; seconds: number }> = {
   MINUTE: { unit: "minute", seconds: 60 },
   HOUR: { unit: "hour", seconds: 3_600 },

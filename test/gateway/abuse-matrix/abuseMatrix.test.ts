@@ -8,6 +8,7 @@ import type { ServedApollo } from "../../../services/serveApollo.js";
 import { startTestStack, type TestStack } from "../../support/startTestStack.js";
 import {
   badScalarVariables,
+  COMPONENT_METRICS,
   DEV_PROVIDER,
   manyAliases,
   manyDirectives,
@@ -147,6 +148,20 @@ describe("gateway: hostile queries are refused before planning", () => {
     expect(small.body.errors).toBeUndefined();
   });
 
+  it("counts a list without `first` at its cap: a page of metrics windows of 1,000 buckets each", async () => {
+    const costly = await probe(stack.gatewayUrl, { query: COMPONENT_METRICS, variables: { first: 20 } });
+    expectRefused(costly, "QUERY_LIMIT_EXCEEDED", 400);
+    // 1 + 20 × (edges, node, metrics, points + 1,000 × (bucketStart, invocations, p50LatencyMs))
+    expect(costly.body.errors?.[0]?.extensions).toMatchObject({
+      limit: "maxCost",
+      found: 1 + 20 * (4 + 3_000),
+    });
+    // One component's window fits: 1 + 1 × (4 + 3,000).
+    const one = await probe(stack.gatewayUrl, { query: COMPONENT_METRICS, variables: { first: 1 } });
+    expect(one.status).toBe(200);
+    expect(one.body.errors).toBeUndefined();
+  });
+
   it("refuses too many aliases and too many directives", async () => {
     const aliases = await probe(stack.gatewayUrl, { query: manyAliases(defaultQueryLimits.maxAliases + 5) });
     expectRefused(aliases, "QUERY_LIMIT_EXCEEDED", 400);
@@ -280,6 +295,8 @@ describe("subgraph: the same limits, and federation fields for the gateway only"
       variables: { outer: 100, inner: 100 },
     });
     expectRefused(costly, "QUERY_LIMIT_EXCEEDED", 400);
+    const windows = await probe(stack.subgraphUrl, { query: COMPONENT_METRICS, variables: { first: 20 } });
+    expectRefused(windows, "QUERY_LIMIT_EXCEEDED", 400);
     const large = await probe(stack.subgraphUrl, "x".repeat(200_000));
     expectRefused(large, "REQUEST_TOO_LARGE", 413);
   });

@@ -30,6 +30,15 @@ export const NESTED_PAGES = `query($outer: Int, $inner: Int) {
   certificates(first: $outer) { edges { node { provider { certificates(first: $inner) { edges { node { id } } } } } } }
 }`;
 
+/**
+ * A page of components, each with a metrics window of 960 minute buckets (at most 1,000): no `first` on the buckets, so only the
+ * list sizes the cost limit knows (guard/listSizes.ts) keep it from counting 20 where it reads 20,000.
+ */
+export const COMPONENT_METRICS = `query($first: Int) {
+  components(first: $first) { edges { node { metrics(window: { from: "2026-01-01T00:00:00Z", to: "2026-01-01T16:00:00Z" }, bucket: MINUTE) {
+    points { bucketStart invocations p50LatencyMs } } } } }
+}`;
+
 export const manyAliases = (n: number) =>
   `query { ${Array.from({ length: n }, (_, i) => `a${i}: certificates(first: 1) { totalCount }`).join(" ")} }`;
 
