@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { Sql } from "postgres";
+import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import { batchByShape } from "./batchByShape.js";
 import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
 import {
@@ -47,12 +48,21 @@ export function createDerivativeLoaders(sql: Sql, schema: string) {
     return ids.map((id) => byId.get(id));
   });
 
-  /** Derivative ids per certificate, newest first: one statement for every certificate of a level. */
+  /**
+   * The newest MAX_PAGE_SIZE derivative ids per certificate, newest first: one statement for every certificate of a
+   * level, each certificate's read on derivative_core's (certificate_id, derivative_id) index and stopped there.
+   */
   const derivativeIdsByCertificate = new DataLoader<string, string[]>(async (certificateIds) => {
     const rows = await sql<{ certificateId: string; derivativeId: string }[]>`
-      select certificate_id as "certificateId", derivative_id as "derivativeId" from ${table("derivative_core")}
-      where certificate_id = any(${certificateIds as string[]}::numeric[]) order by derivative_id desc`;
-    return certificateIds.map((id) => rows.filter((r) => r.certificateId === id).map((r) => r.derivativeId));
+      select k.id as "certificateId", dc.derivative_id as "derivativeId"
+      from unnest(${certificateIds as string[]}::numeric[]) as k(id)
+      cross join lateral (
+        select derivative_id from ${table("derivative_core")} where certificate_id = k.id
+        order by derivative_id desc limit ${MAX_PAGE_SIZE}
+      ) dc`;
+    const byCertificate = new Map<string, string[]>(certificateIds.map((id) => [id, []]));
+    for (const row of rows) byCertificate.get(row.certificateId)?.push(row.derivativeId);
+    return certificateIds.map((id) => byCertificate.get(id) ?? []);
   });
 
   const derivativePage = new DataLoader<

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { Row, Sql } from "postgres";
 import { MAX_ADAPTATION_SCENARIOS } from "../guard/listSizes.js";
+import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import { type AdaptationCycle, adaptationCycles } from "../usecases/evolution/adaptationCycles.js";
 import { batchByShape } from "./batchByShape.js";
 import type { KeysetList } from "./circulationListQueries.js";
@@ -249,13 +250,14 @@ export function createEvolutionLoaders(sql: Sql, schema: string, hubSchema = "ca
     componentById: byKey<ComponentRow>("component", "id", "numeric", (r) => r.id),
     componentPage: components.page,
     componentCount: components.count,
-    /** A provider's components by id (on component's (provider, id)). */
+    /** A provider's first MAX_PAGE_SIZE components by id (on component's (provider, id)). */
     componentsByProvider: groupedBy<ComponentRow>(
       "component",
       "provider",
       "text",
       (r) => r.provider,
       "provider, id",
+      MAX_PAGE_SIZE,
     ),
     paidInvocationById: byKey<PaidInvocationRow>("paid_invocation", "id", "numeric", (r) => r.id),
     evolutionReportPage: reports.page,

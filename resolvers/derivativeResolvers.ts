@@ -1,4 +1,5 @@
 import { hexToString } from "viem";
+import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import { type DerivationKindName, derivationKinds } from "../usecases/buildModelInput.js";
 import { computeBindingHash } from "../usecases/computeBindingHash.js";
 import { deriveValue } from "../usecases/deriveValue.js";
@@ -172,8 +173,13 @@ export const derivativeResolvers = {
     },
   },
   Certificate: {
-    derivatives: async ({ id }: { id: string }, _: unknown, { loaders }: SubgraphContext) => {
-      const ids = await loaders.derivativeIdsByCertificate.load(id);
+    derivatives: async (
+      { id }: { id: string },
+      { first }: { first?: number | null },
+      { loaders }: SubgraphContext,
+    ) => {
+      const size = checkPageSize(first ?? MAX_PAGE_SIZE);
+      const ids = (await loaders.derivativeIdsByCertificate.load(id)).slice(0, size);
       return (await loaders.derivativeById.loadMany(ids)).filter(
         (d) => d !== undefined && !(d instanceof Error),
       );

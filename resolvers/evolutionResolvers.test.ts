@@ -156,6 +156,21 @@ describe("components", () => {
     expect(a.components.map((c) => c.id)).toEqual(["1", "8", "15", "22", "29"]);
     expect(b.components).toEqual([]);
   });
+
+  it("Provider.components(first): the first `first` by id, at most 100", async () => {
+    const { a, b } = await query<{
+      a: { components: { id: string }[] };
+      b: { components: { id: string }[] };
+    }>(`{
+      a: provider(address: "${evolutionProvider(2)}") { components(first: 2) { id } }
+      b: provider(address: "${evolutionProvider(3)}") { components(first: 0) { id } } }`);
+    expect(a.components.map((c) => c.id)).toEqual(["1", "8"]);
+    expect(b.components).toEqual([]);
+    const tooMany = await run(
+      `{ provider(address: "${evolutionProvider(2)}") { components(first: 101) { id } } }`,
+    );
+    expect(tooMany.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
 });
 
 describe("evolution reports, absorptions, settlements, the pool", () => {

@@ -1,7 +1,8 @@
 import { GraphQLError } from "graphql";
 import { MAX_METRICS_BUCKETS } from "../guard/listSizes.js";
+import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import type { AdaptationCycle } from "../usecases/evolution/adaptationCycles.js";
-import { UINT_KEY } from "./connection.js";
+import { checkPageSize, UINT_KEY } from "./connection.js";
 import type {
   AbsorptionRow,
   ComponentEventRow,
@@ -140,8 +141,14 @@ export const evolutionResolvers = {
       ),
   },
   Provider: {
-    components: ({ address }: { address: string }, _: unknown, { loaders }: SubgraphContext) =>
-      loaders.componentsByProvider.load(lower(address)),
+    components: async (
+      { address }: { address: string },
+      { first }: { first?: number | null },
+      { loaders }: SubgraphContext,
+    ) => {
+      const size = checkPageSize(first ?? MAX_PAGE_SIZE);
+      return (await loaders.componentsByProvider.load(lower(address))).slice(0, size);
+    },
   },
   Component: {
     __resolveReference: ({ id }: { id: string }, context: SubgraphContext) => {

@@ -315,3 +315,37 @@ describe("derivatives, votes and nodes: keyset pagination", () => {
     expect([counted.totalCount, counted.totalCountIsExact]).toEqual([expectedNodes.length, true]);
   });
 });
+
+describe("Certificate.derivatives: the newest `first`, at most 100; the filtered page has them all", () => {
+  it("a certificate bound to 121 derivatives", async () => {
+    // Certificate 7 is the core of derivative 7 (seeded) and, here, of the 120 derivatives 1001..1120 as well.
+    await sql`
+      insert into ${sql(`${SCHEMA}.derivative_core`)} (derivative_id, certificate_id, position)
+      select i, 7, 1 from generate_series(1001, 1120) as i`;
+    const all = (
+      await sql<{ id: string }[]>`
+        select derivative_id as id from ${sql(`${SCHEMA}.derivative_core`)} where certificate_id = 7
+        order by derivative_id desc`
+    ).map((row) => row.id);
+    expect(all).toHaveLength(121);
+    const { certificate } = await query<{ certificate: { derivatives: { id: string }[] } }>(
+      `{ certificate(id: "7") { derivatives { id } } }`,
+    );
+    expect(certificate.derivatives.map((d) => d.id)).toEqual(all.slice(0, 100));
+    const { few } = await query<{ few: { derivatives: { id: string }[] } }>(
+      `{ few: certificate(id: "7") { derivatives(first: 3) { id } } }`,
+    );
+    expect(few.derivatives.map((d) => d.id)).toEqual(all.slice(0, 3));
+    const served = await walk(
+      async (after) =>
+        (
+          await query<{ derivatives: Page }>(
+            `query($after: String) { derivatives(filter: { certificate: "7" }, first: 50, after: $after) {
+              totalCount totalCountIsExact pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`,
+            { after },
+          )
+        ).derivatives,
+    );
+    expect(served).toEqual(all);
+  });
+});
