@@ -55,6 +55,18 @@ export function checkPageSize(first: number | null | undefined): number {
   return size;
 }
 
+/**
+ * A plain list's first `first` items (absent: MAX_PAGE_SIZE, the most it serves) of the list `load` gives, which its
+ * loader already stops at MAX_PAGE_SIZE per parent: `Certificate.derivatives(first)`, `Provider.components(first)`.
+ */
+export async function firstOfList<T>(
+  first: number | null | undefined,
+  load: () => Promise<T[]>,
+): Promise<T[]> {
+  const size = checkPageSize(first ?? MAX_PAGE_SIZE);
+  return (await load()).slice(0, size);
+}
+
 export type ToConnectionParameters<T> = {
   rows: T[];
   hasNextPage: boolean;

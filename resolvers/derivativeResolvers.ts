@@ -1,12 +1,11 @@
 import { hexToString } from "viem";
-import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import { type DerivationKindName, derivationKinds } from "../usecases/buildModelInput.js";
 import { computeBindingHash } from "../usecases/computeBindingHash.js";
 import { deriveValue } from "../usecases/deriveValue.js";
 import { IndexerBehindError } from "../usecases/errors.js";
 import { channelMaskOf, prepareDerivation } from "../usecases/prepareDerivation.js";
 import { summariseDerivation } from "../usecases/summariseDerivation.js";
-import { checkPageSize, decodeCursorOf, encodeCursorOf, toConnection } from "./connection.js";
+import { checkPageSize, decodeCursorOf, encodeCursorOf, firstOfList, toConnection } from "./connection.js";
 import type { DerivativeFilterKey, DerivativeRow } from "./createDerivativeLoaders.js";
 import type { SubgraphContext } from "./SubgraphContext.js";
 
@@ -178,8 +177,7 @@ export const derivativeResolvers = {
       { first }: { first?: number | null },
       { loaders }: SubgraphContext,
     ) => {
-      const size = checkPageSize(first ?? MAX_PAGE_SIZE);
-      const ids = (await loaders.derivativeIdsByCertificate.load(id)).slice(0, size);
+      const ids = await firstOfList(first, () => loaders.derivativeIdsByCertificate.load(id));
       return (await loaders.derivativeById.loadMany(ids)).filter(
         (d) => d !== undefined && !(d instanceof Error),
       );

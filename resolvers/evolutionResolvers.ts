@@ -1,8 +1,7 @@
 import { GraphQLError } from "graphql";
 import { MAX_METRICS_BUCKETS } from "../guard/listSizes.js";
-import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import type { AdaptationCycle } from "../usecases/evolution/adaptationCycles.js";
-import { checkPageSize, UINT_KEY } from "./connection.js";
+import { firstOfList, UINT_KEY } from "./connection.js";
 import type {
   AbsorptionRow,
   ComponentEventRow,
@@ -141,14 +140,11 @@ export const evolutionResolvers = {
       ),
   },
   Provider: {
-    components: async (
+    components: (
       { address }: { address: string },
       { first }: { first?: number | null },
       { loaders }: SubgraphContext,
-    ) => {
-      const size = checkPageSize(first ?? MAX_PAGE_SIZE);
-      return (await loaders.componentsByProvider.load(lower(address))).slice(0, size);
-    },
+    ) => firstOfList(first, () => loaders.componentsByProvider.load(lower(address))),
   },
   Component: {
     __resolveReference: ({ id }: { id: string }, context: SubgraphContext) => {
