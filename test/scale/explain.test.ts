@@ -2,6 +2,7 @@ import postgres, { type PendingQuery, type Row, type Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CertificatePageKey, certificateListQueries } from "../../resolvers/certificateListQueries.js";
 import { type CreditLineFilterKey, circulationListQueries } from "../../resolvers/circulationListQueries.js";
+import { createLoaders } from "../../resolvers/createLoaders.js";
 import { type DerivativePageKey, derivativeListQueries } from "../../resolvers/derivativeListQueries.js";
 import { governanceListQueries } from "../../resolvers/governanceListQueries.js";
 import {
@@ -140,7 +141,40 @@ afterAll(async () => {
 async function unboundedScansOf<T extends readonly (object | undefined)[]>(
   query: PendingQuery<T>,
 ): Promise<{ scans: string[]; plan: string }> {
-  const [row] = await sql<Row[]>`explain (format json) ${query}`;
+  return scansOfPlan(await sql<Row[]>`explain (format json) ${query}`);
+}
+
+/**
+ * The statements a loader sends for `load` (recorded by postgres.js's `debug` hook on a pool of its own), each
+ * planned as `unboundedScansOf` plans a builder's: for the loaders whose statement is not a list builder's.
+ */
+async function unboundedScansOfLoader(
+  load: (recording: Sql) => Promise<unknown>,
+): Promise<{ scans: string[]; plan: string }[]> {
+  const statements: { string: string; parameters: unknown[] }[] = [];
+  const recording = postgres(pg.url, {
+    transform: postgres.camel,
+    onnotice: () => {},
+    max: 1,
+    // Only the loader's own: a fresh pool first reads Postgres's array types.
+    debug: (_connection, string, parameters) => {
+      if (string.includes(SCHEMA)) statements.push({ string, parameters });
+    },
+  });
+  try {
+    await load(recording);
+  } finally {
+    await recording.end();
+  }
+  expect(statements.length).toBeGreaterThan(0);
+  return Promise.all(
+    statements.map(async ({ string, parameters }) =>
+      scansOfPlan(await sql.unsafe<Row[]>(`explain (format json) ${string}`, parameters as never[])),
+    ),
+  );
+}
+
+function scansOfPlan([row]: readonly Row[]): { scans: string[]; plan: string } {
   const plan = (Object.values(row ?? {})[0] as [{ Plan: PlanNode }])[0].Plan;
   const large = nodesOf(plan).filter((node) => LARGE_TABLES.includes(node["Relation Name"] ?? ""));
   const scans = [
@@ -246,6 +280,17 @@ describe("EXPLAIN of every list query shape: no sequential scan of a large table
     const keys = Array.from({ length: 20 }, (_, i) => ({ owner: scratchProvider(i + 1), first: 5 }));
     const { scans, plan } = await unboundedScansOf(derivativeListQueries(sql, SCHEMA).page(keys));
     expect(scans, plan).toEqual([]);
+  });
+
+  it("Certificate.derivatives of 20 certificates at once: each certificate's newest 100 on derivative_core's index", async () => {
+    const certificates = Array.from({ length: 20 }, (_, i) => String(1_000 + i * 997));
+    const plans = await unboundedScansOfLoader((recording) =>
+      createLoaders(recording, SCHEMA).derivativeIdsByCertificate.loadMany(certificates),
+    );
+    for (const { scans, plan } of plans) {
+      expect(scans, plan).toEqual([]);
+      expect(plan).toContain("derivative_core_certificate");
+    }
   });
 
   it("proposals, votes and nodes: pages and counts", async () => {
