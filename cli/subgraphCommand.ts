@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPublicClient, http } from "viem";
@@ -31,10 +32,14 @@ export const subgraphEnvironment = {
     "CALDERA_GATEWAY_SECRET",
     "CALDERA_CONFIG",
     "CALDERA_LOG_LEVEL",
+    "CALDERA_REPLICA_ID",
     "HOST",
     "PORT",
   ],
 } as const;
+
+/** What a replica id may be: a pod or host name, with a port. */
+const REPLICA_ID = /^[\w.:-]{1,64}$/;
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
@@ -56,6 +61,14 @@ export async function subgraphCommand(_args: string[]): Promise<number> {
   const host = env.text("HOST") ?? "127.0.0.1";
   const port = env.port("PORT", config.ports.subgraph);
   const gatewaySecret = env.secret("CALDERA_GATEWAY_SECRET", !env.isLoopback(host));
+  // Stable across this replica's restarts (a StatefulSet's pod name; else host and port), so its kernels continue.
+  const replica = env.text("CALDERA_REPLICA_ID") ?? `${hostname()}:${port}`;
+  if (!REPLICA_ID.test(replica))
+    throw new PartStartError(
+      "subgraph",
+      `CALDERA_REPLICA_ID is not a replica id (${JSON.stringify(replica.slice(0, 70))})`,
+      "set CALDERA_REPLICA_ID to 1–64 letters, digits, dots, colons, dashes or underscores",
+    );
   const deployment = readDeployment(env.text("CALDERA_DEPLOYMENT") as string);
   const logger = createLogger({ level: env.text("CALDERA_LOG_LEVEL") }).child({ server: "subgraph" });
 
@@ -105,6 +118,7 @@ export async function subgraphCommand(_args: string[]): Promise<number> {
     logger,
     proving: config.proving,
     evolution: config.evolution,
+    replica,
   }).catch((error: unknown) => {
     if (error instanceof BaseError) throw error;
     throw new PartStartError(

@@ -50,6 +50,8 @@ export type CreateHubServicesParameters = {
    * configuration (createTunedProver), once the manifest names those components. Absent: the pool as it is.
    */
   evolution?: { tuneProver: boolean; kernelSeed: number } | undefined;
+  /** This process among several serving the hub (`createTunedProver`'s `replica`); absent for `caldera up`. */
+  replica?: string | undefined;
 };
 
 export type CreateHubServicesReturnType = {
@@ -83,6 +85,7 @@ export async function createHubServices({
   logger,
   proving,
   evolution,
+  replica,
 }: CreateHubServicesParameters): Promise<CreateHubServicesReturnType> {
   const pools: Sql[] = [];
   let prover: ProverPool | undefined;
@@ -148,6 +151,7 @@ export async function createHubServices({
             components: tunedComponents,
             seed: evolution.kernelSeed,
             loadLog: loadKernelLog({ sql: hubSql }),
+            replica,
             onImprovement: async (improvement) => {
               if (published === undefined) return;
               const { reportId } = await publishHubEvolutionReport(published, reportOf(improvement));

@@ -42,6 +42,34 @@ const memoryTelemetry = () => {
   return { rows, recorder, logOf };
 };
 
+/** A stand-in pool (the unit around the kernel): proofs whose latency depends on the configuration. */
+function standInPool(): ProverPool {
+  const latency = (options: ProveOptions | undefined) =>
+    options?.configuration?.host === "process"
+      ? options.configuration.schedule === "overlapped"
+        ? 1_500
+        : 1_800
+      : options?.configuration?.witness === "reused"
+        ? 2_700
+        : 2_800;
+  let n = 0;
+  return {
+    proveCoreQuality: async (_: unknown, options?: ProveOptions) => {
+      n += 1;
+      // Finish out of order: a few ms apart, shuffled by the proof's number.
+      await new Promise((resolve) => setTimeout(resolve, (n * 7) % 5));
+      return {
+        proof: {},
+        publicSignals: ["1"],
+        proveMs: latency(options) * (1 + ((n * 13) % 7) / 100),
+        verified: true,
+      };
+    },
+    stats: () => ({ workers: 1, running: 0, queued: 0, capacity: 8 }),
+    terminate: async () => {},
+  } as unknown as ProverPool;
+}
+
 const component = { componentId: 1n, name: "core-prover" };
 let dir: string;
 const pools: ProverPool[] = [];
@@ -121,31 +149,7 @@ describe("createTunedProver", () => {
   }, 240_000);
 
   it("replays interleaved proofs (several in flight) from the log, and reports an improvement once when it settles", async () => {
-    // A stand-in pool (the unit around the kernel): proofs whose latency depends on the configuration.
-    const latency = (options: ProveOptions | undefined) =>
-      options?.configuration?.host === "process"
-        ? options.configuration.schedule === "overlapped"
-          ? 1_500
-          : 1_800
-        : options?.configuration?.witness === "reused"
-          ? 2_700
-          : 2_800;
-    let n = 0;
-    const pool = {
-      proveCoreQuality: async (_: unknown, options?: ProveOptions) => {
-        n += 1;
-        // Finish out of order: a few ms apart, shuffled by the proof's number.
-        await new Promise((resolve) => setTimeout(resolve, (n * 7) % 5));
-        return {
-          proof: {},
-          publicSignals: ["1"],
-          proveMs: latency(options) * (1 + ((n * 13) % 7) / 100),
-          verified: true,
-        };
-      },
-      stats: () => ({ workers: 1, running: 0, queued: 0, capacity: 8 }),
-      terminate: async () => {},
-    } as unknown as ProverPool;
+    const pool = standInPool();
     const { recorder, logOf } = memoryTelemetry();
     const improvements: ProverImprovement[] = [];
     const tuned = await createTunedProver({
@@ -199,5 +203,36 @@ describe("createTunedProver", () => {
     });
     expect(other.kernelRun("coreQuality")).not.toBe(run);
     expect(lines.join("\n")).toMatch(/does not replay/);
+  });
+
+  it("keeps one run per replica: replicas sharing the telemetry table each continue their own after a restart", async () => {
+    const pool = standInPool();
+    const { recorder, logOf } = memoryTelemetry();
+    const start = (replica: string | undefined) =>
+      createTunedProver({
+        pool,
+        telemetry: recorder,
+        components: { coreQuality: component },
+        seed: 11,
+        replica,
+        loadLog: async (c, run) => (c === component ? logOf(run) : []),
+      });
+    const [a, b] = [await start("subgraph-0"), await start("subgraph-1")];
+    // Both prove at once into the same table, as two replicas behind one gateway do.
+    for (let round = 0; round < 6; round++)
+      await Promise.all([a, b].flatMap((tuned) => [0, 1].map((i) => tuned.proveCoreQuality(coreJob(i)))));
+    const [runA, runB] = [a.kernelRun("coreQuality"), b.kernelRun("coreQuality")] as [string, string];
+    expect(runA).toMatch(/^core-prover@subgraph-0:/);
+    expect(runB).toMatch(/^core-prover@subgraph-1:/);
+    expect(logOf(runA)).toHaveLength(12);
+    expect(logOf(runB)).toHaveLength(12);
+    // Restarted, each replays its own run: the same run id and the same decisions.
+    const [a2, b2] = [await start("subgraph-0"), await start("subgraph-1")];
+    expect(a2.kernelRun("coreQuality")).toBe(runA);
+    expect(a2.kernel("coreQuality")?.decisionTraceHash()).toBe(a.kernel("coreQuality")?.decisionTraceHash());
+    expect(b2.kernelRun("coreQuality")).toBe(runB);
+    expect(b2.kernel("coreQuality")?.decisionTraceHash()).toBe(b.kernel("coreQuality")?.decisionTraceHash());
+    // One process alone (`caldera up`) keeps the run named after the component only.
+    expect((await start(undefined)).kernelRun("coreQuality")).toMatch(/^core-prover:[0-9a-f]{12}$/);
   });
 });

@@ -68,6 +68,13 @@ export type CreateTunedProverParameters = {
     | undefined;
   /** Over the prover's kernel options (tests and the bench: a narrower choice, smaller evidence). */
   kernel?: Partial<Omit<KernelOptions, "seed">> | undefined;
+  /**
+   * Which of several processes serving the hub this is (`caldera subgraph`'s CALDERA_REPLICA_ID), stable across its
+   * restarts: each replica's kernels keep a run and a log of their own, so each continues its own after a restart.
+   * Two replicas' proofs logged under one run would interleave two kernels' decisions, which no kernel replays.
+   * Absent (one process, `caldera up`): the run is the component's alone.
+   */
+  replica?: string | undefined;
 };
 
 /** The pool, tuned; plus each component's kernel and run id, for the bench, the demo and tests. */
@@ -134,14 +141,16 @@ export async function createTunedProver({
   log = () => {},
   loadLog,
   kernel: overrides = {},
+  replica,
 }: CreateTunedProverParameters): Promise<CreateTunedProverReturnType> {
   const options: KernelOptions = { seed, tunables: PROVER_TUNABLES, ...PROVER_KERNEL_OPTIONS, ...overrides };
   const defaultKey = configKey(DEFAULT_PROVER_CONFIGURATION);
   const states = new Map<TunedCircuit, ComponentState>();
   for (const [circuit, component] of Object.entries(components) as [TunedCircuit, TunedProverComponent][]) {
     if (component === undefined) continue;
-    // Same component, seed and kernel options: the same run, continued across restarts.
-    const run = `${component.name}:${canonicalHash({ options, circuit }).slice(2, 14)}`;
+    // Same component, replica, seed and kernel options: the same run, continued across restarts.
+    const owner = replica === undefined ? component.name : `${component.name}@${replica}`;
+    const run = `${owner}:${canonicalHash({ options, circuit }).slice(2, 14)}`;
     const records = (await loadLog?.(component, run)) ?? [];
     let kernel: Kernel;
     let runId = run;
@@ -149,7 +158,7 @@ export async function createTunedProver({
     try {
       kernel = replayKernel(options, replay);
     } catch (error) {
-      // A log this kernel did not write (another replica under the same run id): start a run of our own.
+      // A log this kernel did not write (replicas that share a CALDERA_REPLICA_ID): start a run of our own.
       runId = `${run}:${Date.now().toString(36)}`;
       log(
         `${component.name}: its kernel log does not replay (${(error as Error).message}); new run ${runId}`,
