@@ -38,8 +38,8 @@ const PAGE_ARGUMENTS = ["first", "last"];
  * costs about 10 × 10 per field of the inner page. The page size is the literal, the variable's value (or the
  * variable's default), else the argument's default in the schema, else `defaultPageSize`; it is capped at
  * `maxPageSize`. A list without `first` whose length another bound caps (`listSizes`: a metrics window's buckets)
- * multiplies by that cap. Fragments are expanded (each fragment is costed once and reused, so fragment bombs stay linear);
- * unknown fields still count 1.
+ * multiplies by that cap. Fragments are expanded (each fragment is costed once and reused, so fragment bombs stay
+ * linear); unknown fields still count 1.
  */
 export function pageCostRule(options: PageCostOptions): ValidationRule {
   return (context) => ({

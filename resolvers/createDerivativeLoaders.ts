@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { Sql } from "postgres";
 import { MAX_PAGE_SIZE } from "../guard/pageSize.js";
 import { batchByShape } from "./batchByShape.js";
+import { columnLoaders } from "./columnLoaders.js";
 import { estimateRowCount, type TotalCount, toTotalCount } from "./connection.js";
 import {
   type DerivativeFilterKey,
@@ -52,18 +53,22 @@ export function createDerivativeLoaders(sql: Sql, schema: string) {
    * The newest MAX_PAGE_SIZE derivative ids per certificate, newest first: one statement for every certificate of a
    * level, each certificate's read on derivative_core's (certificate_id, derivative_id) index and stopped there.
    */
-  const derivativeIdsByCertificate = new DataLoader<string, string[]>(async (certificateIds) => {
-    const rows = await sql<{ certificateId: string; derivativeId: string }[]>`
-      select k.id as "certificateId", dc.derivative_id as "derivativeId"
-      from unnest(${certificateIds as string[]}::numeric[]) as k(id)
-      cross join lateral (
-        select derivative_id from ${table("derivative_core")} where certificate_id = k.id
-        order by derivative_id desc limit ${MAX_PAGE_SIZE}
-      ) dc`;
-    const byCertificate = new Map<string, string[]>(certificateIds.map((id) => [id, []]));
-    for (const row of rows) byCertificate.get(row.certificateId)?.push(row.derivativeId);
-    return certificateIds.map((id) => byCertificate.get(id) ?? []);
-  });
+  const coresByCertificate = columnLoaders({ sql, schema }).groupedBy<{
+    certificateId: string;
+    derivativeId: string;
+  }>(
+    "derivative_core",
+    "certificate_id",
+    "numeric",
+    (row) => row.certificateId,
+    "certificate_id, derivative_id desc",
+    MAX_PAGE_SIZE,
+  );
+  const derivativeIdsByCertificate = new DataLoader<string, string[]>(async (certificateIds) =>
+    Promise.all(
+      certificateIds.map(async (id) => (await coresByCertificate.load(id)).map((row) => row.derivativeId)),
+    ),
+  );
 
   const derivativePage = new DataLoader<
     DerivativePageKey,
